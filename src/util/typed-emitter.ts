@@ -1,0 +1,42 @@
+import { EventEmitter } from 'node:events';
+
+/** A map of event name → listener argument tuple. */
+export type EventMap = { [event: string]: unknown[] };
+
+/**
+ * EventEmitter with typed event names and arguments.
+ * `class Foo extends TypedEmitter<{ ready: []; data: [Buffer] }>`.
+ */
+export class TypedEmitter<E extends EventMap> {
+  readonly #ee = new EventEmitter({ captureRejections: false });
+
+  constructor() {
+    this.#ee.setMaxListeners(50);
+  }
+
+  on<K extends keyof E & string>(event: K, listener: (...args: E[K]) => void): () => void {
+    this.#ee.on(event, listener as (...args: unknown[]) => void);
+    return () => this.off(event, listener);
+  }
+
+  once<K extends keyof E & string>(event: K, listener: (...args: E[K]) => void): () => void {
+    this.#ee.once(event, listener as (...args: unknown[]) => void);
+    return () => this.off(event, listener);
+  }
+
+  off<K extends keyof E & string>(event: K, listener: (...args: E[K]) => void): void {
+    this.#ee.off(event, listener as (...args: unknown[]) => void);
+  }
+
+  protected emit<K extends keyof E & string>(event: K, ...args: E[K]): boolean {
+    return this.#ee.emit(event, ...args);
+  }
+
+  listenerCount<K extends keyof E & string>(event: K): number {
+    return this.#ee.listenerCount(event);
+  }
+
+  removeAllListeners(): void {
+    this.#ee.removeAllListeners();
+  }
+}
