@@ -1,0 +1,213 @@
+/**
+ * One client WebSocket: validates and rate-limits what arrives, turns it into broker events, and
+ * answers every invalid input with `{type:'error', code, message, ref}`. Never throws out of a
+ * socket handler. Per connection it keeps a handful of numbers and no timers after `hello`.
+ */
+import WebSocket, { type RawData } from 'ws';
+import { ErrorCodes, type ErrorCode } from '../../errors.js';
+import type { Timer } from '../../util/clock.js';
+import { encode, parseClientMessage, PROTOCOL_VERSION, type ServerMessage } from '../protocol.js';
+import type { Broker } from './broker.js';
+import { CloseCodes } from './close-codes.js';
+import type { ResolvedOptions } from './options.js';
+import { TokenBucket } from './rate-limit.js';
+import type { ConnId, SessionId } from './state.js';
+
+/** What a connection needs from its server. */
+export interface ConnectionHost {
+  readonly opts: ResolvedOptions;
+  readonly broker: Broker;
+  /** The socket closed: forget the connection (and report a socket loss if it had a session). */
+  onClosed(conn: Connection): void;
+}
+
+export class Connection {
+  sessionId: SessionId | null = null;
+  /** Answered the last heartbeat ping (or sent anything since). */
+  alive = true;
+  #helloSeen = false;
+  /** We are closing it: ignore further input. */
+  #retired = false;
+  #overflow = 0;
+  #violations = 0;
+  #helloTimer: Timer | undefined;
+  readonly #msgBucket: TokenBucket;
+  readonly #joinBucket: TokenBucket;
+
+  constructor(
+    readonly id: ConnId,
+    readonly ws: WebSocket,
+    readonly ip: string,
+    readonly host: ConnectionHost,
+  ) {
+    const { clock, messageRate, joinRate } = host.opts;
+    const now = clock.now();
+    this.#msgBucket = new TokenBucket(messageRate, now);
+    this.#joinBucket = new TokenBucket(joinRate, now);
+  }
+
+  /** Wires the socket's events and starts the hello timeout. */
+  start(): void {
+    const { ws } = this;
+    const { clock, helloTimeoutMs, logger } = this.host.opts;
+    ws.on('message', (data, isBinary) => this.#guard(() => this.#onMessage(data, isBinary)));
+    ws.on('pong', () => (this.alive = true));
+    ws.on('error', (err) => logger.debug('socket error', { conn: this.id, err }));
+    ws.on('close', () => this.#guard(() => this.#onClose()));
+    if (helloTimeoutMs > 0) {
+      this.#helloTimer = clock.setTimeout(() => {
+        this.#helloTimer = undefined;
+        if (this.#helloSeen) return;
+        this.error(ErrorCodes.HELLO_REQUIRED, `no hello within ${helloTimeoutMs} ms`);
+        this.close(CloseCodes.HELLO_TIMEOUT, 'hello timeout');
+      }, helloTimeoutMs);
+    }
+  }
+
+  send(msg: ServerMessage): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encode(msg));
+  }
+
+  error(code: ErrorCode, message: string, ref?: string): void {
+    this.send(ref === undefined ? { type: 'error', code, message } : { type: 'error', code, message, ref });
+  }
+
+  /** Closes the socket with `code`; input after this is ignored. */
+  close(code: number, reason: string): void {
+    this.#retired = true;
+    this.#clearHelloTimer();
+    try {
+      this.ws.close(code, reason);
+    } catch (err) {
+      this.host.opts.logger.debug('close failed', { conn: this.id, err });
+      this.ws.terminate();
+    }
+  }
+
+  #guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.host.opts.logger.error('connection handler failed', { conn: this.id, err });
+    }
+  }
+
+  #onMessage(data: RawData, isBinary: boolean): void {
+    if (this.#retired) return;
+    this.alive = true;
+    const { opts, broker } = this.host;
+    if (!this.#msgBucket.take(opts.messageRate, opts.clock.now())) return this.#flooding();
+    this.#overflow = 0;
+    if (isBinary) return this.#violation(ErrorCodes.BINARY_FRAME, 'binary frames are not accepted');
+    const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    if (buf.length > opts.maxMessageBytes) {
+      return this.#violation(ErrorCodes.TOO_LARGE, `message larger than ${opts.maxMessageBytes} bytes`);
+    }
+    const text = buf.toString('utf8');
+    const parsed = parseClientMessage(text, opts.maxMessageBytes);
+    if (!parsed.ok) {
+      const { code, message, ref } = parsed.error;
+      if (!this.#helloSeen && ref === 'hello' && this.#versionMismatch(peekVersion(text))) return;
+      return this.#violation(code, message, ref);
+    }
+    const msg = parsed.msg;
+    if (!this.#helloSeen) {
+      if (msg.type !== 'hello')
+        return this.#violation(ErrorCodes.HELLO_REQUIRED, 'send hello first', msg.type);
+      if (this.#versionMismatch(msg.v)) return;
+      this.#helloSeen = true;
+      this.#clearHelloTimer();
+      if (msg.resumeToken !== undefined) {
+        const event = { type: 'resume', conn: this.id, resumeToken: msg.resumeToken } as const;
+        broker.dispatch(msg.interests === undefined ? event : { ...event, interests: msg.interests });
+      } else {
+        broker.dispatch({ type: 'hello', conn: this.id, interests: msg.interests ?? [] });
+      }
+      return;
+    }
+    if (msg.type === 'hello')
+      return this.#violation(ErrorCodes.ALREADY_HELLO, 'hello was already said', 'hello');
+    if (msg.type === 'ping') return this.send({ type: 'pong', t: msg.t });
+    const session = this.sessionId;
+    if (session === null) return;
+    switch (msg.type) {
+      case 'join':
+      case 'next':
+        if (!this.#joinBucket.take(opts.joinRate, opts.clock.now())) {
+          return this.error(
+            ErrorCodes.JOIN_RATE_LIMITED,
+            `too many ${msg.type} requests; slow down`,
+            msg.type,
+          );
+        }
+        if (msg.type === 'next') return broker.dispatch({ type: 'next', session });
+        return broker.dispatch(
+          msg.interests === undefined
+            ? { type: 'join', session }
+            : { type: 'join', session, interests: msg.interests },
+        );
+      case 'leave':
+      case 'bye':
+        return broker.dispatch({ type: msg.type, session });
+      case 'signal':
+        return broker.dispatch({
+          type: 'signal',
+          session,
+          matchId: msg.matchId,
+          gen: msg.gen,
+          data: msg.data,
+        });
+      case 'rebuild':
+        return broker.dispatch({ type: 'rebuild', session, matchId: msg.matchId });
+      default: {
+        const never: never = msg;
+        throw new Error(`unhandled client message ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  /** Sends ERR_VERSION_MISMATCH and closes 4001 if `v` is a number other than ours. */
+  #versionMismatch(v: number | undefined): boolean {
+    if (v === undefined || v === PROTOCOL_VERSION) return false;
+    const message = `server speaks protocol ${PROTOCOL_VERSION}, client ${v}`;
+    this.error(ErrorCodes.VERSION_MISMATCH, message, 'hello');
+    this.close(CloseCodes.VERSION_MISMATCH, 'protocol version mismatch');
+    return true;
+  }
+
+  #violation(code: ErrorCode, message: string, ref?: string): void {
+    this.error(code, message, ref);
+    const max = this.host.opts.maxProtocolErrors;
+    if (max > 0 && ++this.#violations >= max)
+      this.close(CloseCodes.PROTOCOL_ERRORS, 'too many invalid messages');
+  }
+
+  #flooding(): void {
+    this.#overflow += 1;
+    if (this.#overflow === 1) this.error(ErrorCodes.RATE_LIMITED, 'too many messages; slow down');
+    if (this.#overflow >= this.host.opts.floodCloseAfter) this.close(CloseCodes.RATE_LIMITED, 'flooding');
+  }
+
+  #onClose(): void {
+    this.#retired = true;
+    this.#clearHelloTimer();
+    this.host.onClosed(this);
+  }
+
+  #clearHelloTimer(): void {
+    if (this.#helloTimer === undefined) return;
+    this.host.opts.clock.clearTimeout(this.#helloTimer);
+    this.#helloTimer = undefined;
+  }
+}
+
+/** Reads `v` from a hello that failed validation, so a newer client still learns about the version. */
+function peekVersion(text: string): number | undefined {
+  try {
+    const o: unknown = JSON.parse(text);
+    if (typeof o === 'object' && o !== null && 'v' in o && typeof o.v === 'number') return o.v;
+  } catch {
+    // not JSON: the caller reports the parse error
+  }
+  return undefined;
+}

@@ -1,0 +1,121 @@
+/**
+ * The matchmaker's state and the vocabulary of its state machine: events in, effects out.
+ * Nothing here does I/O; see matchmaker.ts for `step`.
+ */
+import type { IceServer, ServerMessage, SignalData } from '../protocol.js';
+import { WaitingQueue } from './queue.js';
+
+export type SessionId = string;
+/** A connection id assigned by the server node that owns the socket. */
+export type ConnId = number;
+
+export const DEFAULT_GRACE_MS = 20_000;
+export const DEFAULT_INTEREST_WINDOW_MS = 5_000;
+
+export interface MatchmakerConfig {
+  /** How long a session whose socket dropped keeps its place (and partner) for a resume. */
+  graceMs: number;
+  /** How long a joiner with interests waits for someone sharing one before accepting anyone. */
+  interestWindowMs: number;
+  /** Fields copied into every `welcome`. */
+  welcome: { heartbeatMs: number; iceServers: IceServer[]; maxMessageBytes: number };
+}
+
+export type SessionStatus = 'idle' | 'waiting' | 'matched';
+
+export interface SessionRecord {
+  readonly id: SessionId;
+  readonly resumeToken: string;
+  /** Whether a socket is attached. False during the grace window. */
+  connected: boolean;
+  status: SessionStatus;
+  /** Normalised interests. Never mutated while the session is queued (the queue indexes them). */
+  interests: string[];
+  matchId: string | null;
+  /** The last match that ended, to tell stale signals (ERR_STALE_MATCH) from unmatched ones. */
+  lastMatchId: string | null;
+  /** The partner of the last match that ended (skip-repeat rule). */
+  lastPartner: SessionId | null;
+  /** When the session last entered the queue (start of its interest window). */
+  waitingSince: number;
+  /** Was queued when the socket dropped: goes back into the queue on resume. */
+  requeueOnResume: boolean;
+  /** An interest-window timer is scheduled. */
+  interestTimer: boolean;
+}
+
+export interface MatchRecord {
+  readonly id: string;
+  readonly a: SessionId;
+  readonly b: SessionId;
+  readonly offerer: SessionId;
+  /** Peer-connection generation; bumped by every rebuild. */
+  gen: number;
+  /** Interests both sides share, sorted. */
+  readonly interests: string[];
+}
+
+export interface MatchState {
+  readonly config: MatchmakerConfig;
+  readonly sessions: Map<SessionId, SessionRecord>;
+  readonly byToken: Map<string, SessionId>;
+  readonly matches: Map<string, MatchRecord>;
+  readonly queue: WaitingQueue;
+}
+
+export function createMatchState(config: Partial<MatchmakerConfig> = {}): MatchState {
+  return {
+    config: {
+      graceMs: config.graceMs ?? DEFAULT_GRACE_MS,
+      interestWindowMs: config.interestWindowMs ?? DEFAULT_INTEREST_WINDOW_MS,
+      welcome: config.welcome ?? { heartbeatMs: 15_000, iceServers: [], maxMessageBytes: 64 * 1024 },
+    },
+    sessions: new Map(),
+    byToken: new Map(),
+    matches: new Map(),
+    queue: new WaitingQueue(),
+  };
+}
+
+// ---------------------------------------------------------------- events
+
+/** Events fired by timers the machine scheduled itself. */
+export type TimerEvent =
+  { type: 'grace-expired'; session: SessionId } | { type: 'interest-window-expired'; session: SessionId };
+
+/** Events that come from a client connection. */
+export type ClientEvent =
+  /** A new connection said hello without a resume token (or with one that is no longer valid). */
+  | { type: 'hello'; conn: ConnId; interests: string[] }
+  /** A connection said hello with a resume token. Unknown tokens start a fresh session. */
+  | { type: 'resume'; conn: ConnId; resumeToken: string; interests?: string[] }
+  | { type: 'join'; session: SessionId; interests?: string[] }
+  | { type: 'next'; session: SessionId }
+  | { type: 'leave'; session: SessionId }
+  | { type: 'bye'; session: SessionId }
+  | { type: 'socket-lost'; session: SessionId }
+  | { type: 'signal'; session: SessionId; matchId: string; gen: number; data: SignalData }
+  | { type: 'rebuild'; session: SessionId; matchId: string };
+
+export type MatchEvent = ClientEvent | TimerEvent;
+
+// ---------------------------------------------------------------- effects
+
+export type Effect =
+  /** Attach connection `conn` to `session` (it now receives the session's messages). */
+  | { type: 'bind'; conn: ConnId; session: SessionId }
+  /** Deliver a message to the session's socket (dropped if it has none right now). */
+  | { type: 'send'; to: SessionId; msg: ServerMessage }
+  /** Close the session's current socket and detach it (its close is then not a socket loss). */
+  | { type: 'close'; to: SessionId; code: number; reason: string }
+  /** Run `event` through `step` at time `at` (replaces any timer with the same key). */
+  | { type: 'schedule'; key: string; at: number; event: TimerEvent }
+  | { type: 'cancel'; key: string };
+
+export interface StepResult {
+  state: MatchState;
+  effects: Effect[];
+}
+
+export const graceKey = (session: SessionId): string => `grace:${session}`;
+export const interestKey = (session: SessionId): string => `interest:${session}`;
