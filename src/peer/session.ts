@@ -1,28 +1,20 @@
 /**
  * Session: the headless core every face drives (Ink UI, --json, demo stranger, bots, tests).
  *
- * It composes a SignalingClient (matchmaking, relay, resume), one PeerLink per match generation
- * (werift RTCPeerConnection + one data channel) and one ChatChannel per match (ids, acks, queue,
- * typing, heartbeat, bye). States: idle → searching → connecting → connected → (reconnecting) → … → closed.
+ * It composes a SignalingClient (matchmaking, relay, resume) with one MatchConnection per stranger
+ * (chat channel + the current werift peer connection), and owns the state machine:
+ * idle → searching → connecting → connected → (reconnecting) → … → closed.
  */
 import { ErrorCodes, RandchatError, toRandchatError } from '../errors.js';
 import { SignalingClient, type WelcomeMessage } from '../signaling/client.js';
-import type {
-  IceServer,
-  LeaveReason,
-  MatchInfo,
-  Role,
-  ServerMessage,
-  SignalData,
-} from '../signaling/protocol.js';
+import type { IceServer, MatchInfo, Role, ServerMessage, SignalData } from '../signaling/protocol.js';
 import type { ReconnectPolicy } from '../signaling/reconnect-policy.js';
-import { systemClock, type Clock, type Timer } from '../util/clock.js';
+import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
-import { ChatChannel } from './chat-channel.js';
-import { PeerLink } from './peer-link.js';
+import { MatchConnection } from './match-connection.js';
 import { sanitizeText } from './sanitize.js';
-import type { SessionCommands, SessionEvents, SessionState } from './session-events.js';
+import type { CandidateType, SessionCommands, SessionEvents, SessionState } from './session-events.js';
 
 export interface SessionOptions {
   serverUrl: string;
@@ -47,14 +39,8 @@ export interface SessionOptions {
 }
 
 type PartnerLeftReason = SessionEvents['partner-left'][0]['reason'];
-type LiveMatch = MatchInfo & {
-  matchedAt: number;
-  genStartedAt: number;
-  opened: boolean;
-  autoRebuilds: number;
-};
 
-const STATS_INTERVAL_MS = 1000;
+/** After a failed peer connection, rebuild this many times before giving the stranger up. */
 const MAX_AUTO_REBUILDS = 1;
 
 export class Session extends TypedEmitter<SessionEvents> implements SessionCommands {
@@ -63,10 +49,8 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
   readonly #log: Logger;
   readonly #client: SignalingClient;
   #state: SessionState = 'idle';
-  #match: LiveMatch | null = null;
-  #link: PeerLink | null = null;
-  #chat: ChatChannel | null = null;
-  #statsTimer: Timer | undefined;
+  #match: MatchConnection | null = null;
+  #autoRebuilds = 0;
   /** Signals produced while the signaling socket was down, flushed on resume. */
   #outbox: { matchId: string; gen: number; data: SignalData }[] = [];
   #rebuildRequested = false;
@@ -132,8 +116,8 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
     if (this.#state === 'closed') return this.#emitError(closedError());
     const m = this.#match;
     if (m) {
-      this.#chat?.bye('skipped');
-      this.#endMatch({ reason: 'you skipped' });
+      m.bye('skipped');
+      this.#endMatch('you skipped');
       this.#client.send({ type: 'next' });
     } else {
       this.#client.send({ type: 'join' });
@@ -166,27 +150,27 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
 
   send(text: string): string {
     if (this.#state === 'closed') throw closedError();
-    const chat = this.#chat;
-    if (!this.#match || !chat) {
+    const m = this.#match;
+    if (!m) {
       throw new RandchatError(
         ErrorCodes.NO_PARTNER,
         'Not chatting with anyone yet. Type /next to find a stranger.',
       );
     }
-    const id = chat.send(text);
-    this.emit('sent', { id, text: sanitizeText(text), queued: !this.#link?.isOpen });
+    const { id, queued } = m.send(text);
+    this.emit('sent', { id, text: sanitizeText(text), queued });
     return id;
   }
 
   typing(): void {
-    if (this.#state === 'connected') this.#chat?.typing();
+    if (this.#state === 'connected') this.#match?.typing();
   }
 
   async stop(): Promise<void> {
     if (this.#state === 'closed') return;
     if (this.#match) {
-      this.#chat?.bye('left');
-      this.#endMatch({ reason: 'session closed' });
+      this.#match.bye('left');
+      this.#endMatch('session closed');
     }
     await this.#close();
   }
@@ -216,7 +200,7 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
       // The server ended our match while we were away.
       return this.#partnerGone('disconnected', { tellServer: false });
     }
-    if (m && !w.resumed && !this.#link?.isOpen) {
+    if (m && !w.resumed && !m.isOpen) {
       return this.#partnerGone('disconnected', { tellServer: false });
     }
     // Not matched (or chatting peer-to-peer with a pair the server forgot): queue again if searching.
@@ -242,9 +226,7 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
       case 'matched':
         return this.#beginMatch(msg);
       case 'signal':
-        if (m && msg.matchId === m.matchId && msg.gen === m.gen) {
-          void this.#link?.handleRemoteSignal(msg.data);
-        } else {
+        if (!m || msg.matchId !== m.matchId || !m.handleSignal(msg.gen, msg.data)) {
           this.#log.debug('dropping stale signal', { matchId: msg.matchId, gen: msg.gen });
         }
         return;
@@ -277,95 +259,54 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
   // ------------------------------------------------------------------ match lifecycle
 
   #beginMatch(info: MatchInfo): void {
-    if (this.#match) this.#endMatch({ reason: 'rematched' });
-    const now = this.#clock.now();
-    this.#match = { ...info, matchedAt: now, genStartedAt: now, opened: false, autoRebuilds: 0 };
-    this.#chat = this.#newChat();
-    this.emit('matched', { matchId: info.matchId, role: info.role, interests: info.interests });
-    this.#setState('connecting');
-    this.#newLink();
-  }
-
-  #newChat(): ChatChannel {
-    const chat = new ChatChannel({
-      clock: this.#clock,
-      ...(this.#opts.heartbeatMs ? { heartbeatMs: this.#opts.heartbeatMs } : {}),
-      ...(this.#opts.partnerTimeoutMs ? { partnerTimeoutMs: this.#opts.partnerTimeoutMs } : {}),
-    });
-    chat.on('message', ({ id, text }) => this.emit('message', { id, text: sanitizeText(text) }));
-    chat.on('delivered', ({ id }) => this.emit('delivered', { id }));
-    chat.on('typing', () => this.emit('typing'));
-    chat.on('bye', ({ reason }) =>
-      this.#ifCurrentChat(chat, () => this.#partnerGone(reason, { tellServer: true })),
-    );
-    chat.on('timeout', () =>
-      this.#ifCurrentChat(chat, () => {
-        if (this.#state === 'connected') this.#partnerGone('timeout', { tellServer: true });
-      }),
-    );
-    chat.on('protocol-error', (e) => this.#log.debug('bad frame from stranger', { ...e }));
-    return chat;
-  }
-
-  #ifCurrentChat(chat: ChatChannel, fn: () => void): void {
-    if (this.#chat === chat) fn();
-  }
-
-  #newLink(): void {
-    const m = this.#match;
-    if (!m) return;
-    const { matchId, gen } = m;
-    const link = new PeerLink({
-      role: m.role,
+    if (this.#match) this.#endMatch('rematched');
+    const { matchId } = info;
+    const m = new MatchConnection({
+      info,
       iceServers: this.#opts.iceServers ?? this.#client.welcome?.iceServers ?? [],
       loopbackOnly: this.#opts.loopbackOnly ?? false,
       clock: this.#clock,
       logger: this.#log.child('peer'),
-      ...(this.#opts.peerConnectTimeoutMs ? { connectTimeoutMs: this.#opts.peerConnectTimeoutMs } : {}),
-      sendSignal: (data) => {
+      ...pick(this.#opts, ['heartbeatMs', 'partnerTimeoutMs', 'peerConnectTimeoutMs']),
+      sendSignal: (gen, data) => {
         if (!this.#client.send({ type: 'signal', matchId, gen, data }))
           this.#outbox.push({ matchId, gen, data });
       },
     });
-    this.#link = link;
-    const current = (): boolean => this.#link === link;
-    link.on('message', (text) => current() && this.#chat?.receive(text));
-    link.on('open', () => current() && this.#onLinkOpen(link));
-    link.on('close', (reason) => {
-      if (!current()) return;
-      this.#log.debug('data channel closed', { reason });
-      this.#partnerGone('disconnected', { tellServer: true });
+    this.#match = m;
+    this.#autoRebuilds = 0;
+    m.on('open', (o) => this.#onOpen(m, o));
+    m.on('message', (msg) => this.emit('message', msg));
+    m.on('delivered', (d) => this.emit('delivered', d));
+    m.on('typing', () => this.emit('typing'));
+    m.on('stats', (s) => this.#state === 'connected' && this.emit('stats', s));
+    m.on('gone', ({ reason }) => {
+      // A heartbeat gap while a rebuild is under way is expected, not a departure.
+      if (reason === 'timeout' && this.#state !== 'connected') return;
+      this.#partnerGone(reason, { tellServer: true });
     });
-    link.on('failed', (err) => current() && this.#onLinkFailed(err));
-    link.start().catch((err: unknown) => current() && this.#onLinkFailed(toRandchatError(err)));
+    m.on('failed', (err) => this.#onFailed(m, err));
+    this.emit('matched', { matchId, role: info.role, interests: info.interests });
+    this.#setState('connecting');
+    m.start();
   }
 
-  #onLinkOpen(link: PeerLink): void {
-    const m = this.#match;
-    const chat = this.#chat;
-    if (!m || !chat) return;
-    const now = this.#clock.now();
-    const firstOpen = !m.opened;
-    m.opened = true;
-    m.autoRebuilds = 0;
-    chat.attach({ send: (text) => link.send(text) });
+  #onOpen(
+    m: MatchConnection,
+    o: { setupMs: number; candidateType: CandidateType; firstOpen: boolean },
+  ): void {
+    this.#autoRebuilds = 0;
     this.#setState('connected');
-    if (!firstOpen) this.emit('resumed', { who: this.#rebuildRequested ? 'self' : 'partner' });
+    if (!o.firstOpen) this.emit('resumed', { who: this.#rebuildRequested ? 'self' : 'partner' });
     this.#rebuildRequested = false;
-    this.emit('connected', {
-      matchId: m.matchId,
-      setupMs: now - (firstOpen ? m.matchedAt : m.genStartedAt),
-      candidateType: link.candidateType(),
-    });
-    this.#startStats();
+    this.emit('connected', { matchId: m.matchId, setupMs: o.setupMs, candidateType: o.candidateType });
   }
 
-  #onLinkFailed(err: RandchatError): void {
-    const m = this.#match;
-    if (!m) return;
+  /** The peer connection could not be established: rebuild once through the server, then give up. */
+  #onFailed(m: MatchConnection, err: RandchatError): void {
     this.emit('error', { code: err.code, message: err.message, fatal: false });
-    if (m.autoRebuilds < MAX_AUTO_REBUILDS && this.#client.isUp) {
-      m.autoRebuilds++;
+    if (this.#autoRebuilds < MAX_AUTO_REBUILDS && this.#client.isUp) {
+      this.#autoRebuilds++;
       this.#rebuildRequested = true;
       this.#client.send({ type: 'rebuild', matchId: m.matchId });
       return;
@@ -376,23 +317,15 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
   #rebuild(gen: number, role: Role): void {
     const m = this.#match;
     if (!m) return;
-    m.gen = gen;
-    m.role = role;
-    m.genStartedAt = this.#clock.now();
-    this.#stopStats();
-    this.#chat?.detach();
-    const old = this.#link;
-    this.#link = null;
-    void old?.close();
+    m.rebuild(gen, role);
     this.#setState('reconnecting');
     this.emit('reconnecting', { who: this.#rebuildRequested ? 'self' : 'partner' });
-    this.#newLink();
   }
 
-  #partnerGone(reason: PartnerLeftReason | LeaveReason, opts: { tellServer: boolean }): void {
+  #partnerGone(reason: PartnerLeftReason, opts: { tellServer: boolean }): void {
     const m = this.#match;
     if (!m) return;
-    this.#endMatch({ reason: 'stranger left' });
+    this.#endMatch('stranger left');
     this.emit('partner-left', { matchId: m.matchId, reason });
     if (opts.tellServer) this.#client.send({ type: 'leave' });
     if (this.#opts.autoNext) {
@@ -404,40 +337,17 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
   }
 
   /** Tears the current match down, reporting messages that never reached the stranger. */
-  #endMatch({ reason }: { reason: string }): void {
-    const chat = this.#chat;
-    const link = this.#link;
+  #endMatch(reason: string): void {
+    const m = this.#match;
     this.#match = null;
-    this.#chat = null;
-    this.#link = null;
     this.#outbox = [];
     this.#rebuildRequested = false;
-    this.#stopStats();
-    if (chat) {
-      const ids = chat.takeUndelivered().map((p) => p.id);
-      chat.close();
-      if (ids.length > 0) this.emit('undelivered', { ids, reason });
-    }
-    void link?.close();
-  }
-
-  #startStats(): void {
-    this.#stopStats();
-    this.#statsTimer = this.#clock.setInterval(() => {
-      const link = this.#link;
-      if (!link || this.#state !== 'connected') return;
-      this.emit('stats', { rttMs: this.#chat?.rttMs ?? null, candidateType: link.candidateType() });
-    }, STATS_INTERVAL_MS);
-  }
-
-  #stopStats(): void {
-    this.#clock.clearInterval(this.#statsTimer);
-    this.#statsTimer = undefined;
+    const ids = m?.close() ?? [];
+    if (ids.length > 0) this.emit('undelivered', { ids, reason });
   }
 
   async #close(): Promise<void> {
     if (this.#state === 'closed') return;
-    this.#stopStats();
     this.#setState('closed');
     await this.#client.close();
   }
@@ -456,4 +366,11 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
 
 function closedError(): RandchatError {
   return new RandchatError(ErrorCodes.SESSION_CLOSED, 'this session is closed');
+}
+
+/** Copies the defined options named in `keys`. */
+function pick<T extends object, K extends keyof T>(obj: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
+  return out;
 }
