@@ -92,6 +92,10 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
   get interests(): string[] {
     return this.#match?.interests ?? [];
   }
+  /** Whether the session searches again by itself when the stranger leaves. */
+  get autoNext(): boolean {
+    return this.#opts.autoNext ?? false;
+  }
   get signalingUp(): boolean {
     return this.#client.isUp;
   }
@@ -105,6 +109,7 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
     try {
       await this.#client.connect();
     } catch (err) {
+      if (this.#isClosed()) return; // stopped while connecting: nothing went wrong
       const e = toRandchatError(err, ErrorCodes.SIGNALING_UNREACHABLE);
       this.emit('error', { code: e.code, message: e.message, fatal: true });
       await this.#close();
@@ -350,6 +355,11 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
     if (this.#state === 'closed') return;
     this.#setState('closed');
     await this.#client.close();
+  }
+
+  /** (A method, so TypeScript does not narrow the state across an await.) */
+  #isClosed(): boolean {
+    return this.#state === 'closed';
   }
 
   #setState(state: SessionState): void {

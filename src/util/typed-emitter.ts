@@ -28,7 +28,12 @@ export class TypedEmitter<E extends EventMap> {
     this.#ee.off(event, listener as (...args: unknown[]) => void);
   }
 
+  /**
+   * Unlike a bare EventEmitter, an `error` event with no listener is dropped rather than thrown:
+   * errors here are reports to faces (a bot that does not listen must not crash).
+   */
   protected emit<K extends keyof E & string>(event: K, ...args: E[K]): boolean {
+    if (event === 'error' && this.#ee.listenerCount('error') === 0) return false;
     return this.#ee.emit(event, ...args);
   }
 

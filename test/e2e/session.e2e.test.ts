@@ -176,6 +176,25 @@ describe('session core over the real server', () => {
     expect(left.reason).toBe('disconnected');
   });
 
+  it('stop() while still connecting ends quietly, without an error', async () => {
+    const srv = await server();
+    const a = session(srv.url, 'a');
+    const starting = a.s.start();
+    await a.s.stop();
+    await starting;
+    expect(a.s.state).toBe('closed');
+    expect(a.log.of('error')).toEqual([]);
+  });
+
+  it('fails start() with ERR_SIGNALING_UNREACHABLE when nothing listens', async () => {
+    const srv = await server();
+    const url = srv.url;
+    await srv.close();
+    const a = session(url, 'a');
+    await expect(a.s.start()).rejects.toMatchObject({ code: ErrorCodes.SIGNALING_UNREACHABLE, exitCode: 3 });
+    expect(a.s.state).toBe('closed');
+  });
+
   it('refuses a protocol version it does not speak with a coded error', async () => {
     const { WebSocket } = await import('ws');
     const srv = await server();

@@ -1,0 +1,45 @@
+/** The default command: chat with a random stranger (Ink UI or --json). */
+import type { ExitCode } from '../errors.js';
+import type { CliDeps } from './deps.js';
+import { checkTerminal, runFace } from './face.js';
+import type { ChatFlags } from './flags.js';
+import { startLocalServer, type LocalServer } from './local-server.js';
+import { openLogger } from './logging.js';
+import { loadSessionFactory } from './session-factory.js';
+
+export async function runChat(flags: ChatFlags, deps: CliDeps): Promise<ExitCode> {
+  const json = flags.json === true;
+  const notTty = checkTerminal(json, deps);
+  if (notTty !== null) return notTty;
+  const log = openLogger({
+    level: flags.logLevel,
+    file: flags.logFile,
+    stderrAllowed: json,
+    writeErr: deps.writeErr,
+  });
+  let server: LocalServer | null = null;
+  try {
+    let serverUrl = flags.server;
+    const notice: string[] = [];
+    if (flags.serve) {
+      server = await startLocalServer({ logger: log.logger.child('server'), version: deps.version });
+      serverUrl = server.url;
+      notice.push(
+        `Serving on ${server.url} (this machine only). Others here can join: randchat --server ${server.url}`,
+      );
+    }
+    const createSession = await (deps.loadSession ?? loadSessionFactory)();
+    const session = createSession({
+      serverUrl,
+      interests: flags.interests ?? [],
+      loopbackOnly: flags.loopback === true,
+      autoNext: flags.autoNext === true,
+      logger: log.logger.child('session'),
+      clientName: `randchat/${deps.version}`,
+    });
+    return await runFace(session, { json, deps, autoNext: flags.autoNext === true, notice });
+  } finally {
+    await server?.close();
+    await log.close();
+  }
+}

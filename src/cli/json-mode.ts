@@ -1,0 +1,170 @@
+/**
+ * `--json`: the headless face for bots and CI. One command per stdin line, one event per stdout
+ * line (NDJSON). Nothing else is ever written to stdout. See README "JSON mode".
+ */
+import { createInterface } from 'node:readline';
+import { ErrorCodes, ExitCodes, RandchatError, type ExitCode } from '../errors.js';
+import { exitCodeFor } from './exit-code.js';
+import { subscribeAll, type AnySessionEvent, type SessionLike } from './session-like.js';
+import { safeLine, truncate } from './terminal-text.js';
+
+export type JsonCommand =
+  | { cmd: 'send'; text: string }
+  | { cmd: 'typing' }
+  | { cmd: 'next' }
+  | { cmd: 'reconnect' }
+  | { cmd: 'quit' };
+
+export type ParsedLine =
+  { kind: 'command'; command: JsonCommand } | { kind: 'empty' } | { kind: 'invalid'; message: string };
+
+const BARE_COMMANDS = ['typing', 'next', 'reconnect', 'quit'] as const;
+type BareCommand = (typeof BARE_COMMANDS)[number];
+const isBare = (v: string): v is BareCommand => (BARE_COMMANDS as readonly string[]).includes(v);
+
+/**
+ * Parses one stdin line. JSON lines (starting with `{`) are commands; `/next`, `/reconnect`,
+ * `/typing`, `/quit` are commands; `//text` sends `/text`; blank lines are ignored; any other line
+ * is sent as a chat message.
+ */
+export function parseCommandLine(rawLine: string): ParsedLine {
+  const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+  const trimmed = line.trim();
+  if (trimmed === '') return { kind: 'empty' };
+  if (trimmed.startsWith('{')) return parseJsonCommand(trimmed);
+  if (trimmed.startsWith('//'))
+    return { kind: 'command', command: { cmd: 'send', text: line.replace('/', '') } };
+  if (trimmed.startsWith('/')) {
+    const name = trimmed.slice(1).toLowerCase();
+    if (isBare(name)) return { kind: 'command', command: { cmd: name } };
+    return {
+      kind: 'invalid',
+      message: `unknown command ${JSON.stringify(truncate(trimmed, 40))} (known: /next, /reconnect, /typing, /quit; start a line with // to send a message beginning with /)`,
+    };
+  }
+  return { kind: 'command', command: { cmd: 'send', text: line } };
+}
+
+function parseJsonCommand(text: string): ParsedLine {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { kind: 'invalid', message: 'line starts with "{" but is not valid JSON' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { kind: 'invalid', message: 'a JSON command must be an object' };
+  }
+  const cmd = (value as Record<string, unknown>).cmd;
+  if (cmd === 'send') {
+    const t = (value as Record<string, unknown>).text;
+    if (typeof t !== 'string') return { kind: 'invalid', message: '"send" needs a string "text"' };
+    return { kind: 'command', command: { cmd: 'send', text: t } };
+  }
+  if (typeof cmd === 'string' && isBare(cmd)) return { kind: 'command', command: { cmd } };
+  return {
+    kind: 'invalid',
+    message: `unknown "cmd" ${JSON.stringify(truncate(String(cmd), 40))} (known: send, typing, next, reconnect, quit)`,
+  };
+}
+
+/** One NDJSON line for a session event: `{"event":"message","ts":…,"id":"…","text":"…"}`. */
+export function formatEvent(event: AnySessionEvent, ts: number): string {
+  return JSON.stringify({ event: event.name, ts, ...event.data });
+}
+
+export interface JsonModeIO {
+  stdin: NodeJS.ReadableStream;
+  /** Writes one line (without the newline) to stdout. */
+  writeLine(line: string): void;
+  now?: () => number;
+  /** Subscribes to SIGINT/SIGTERM; returns an unsubscribe function. */
+  onSignal?: (handler: (signal: NodeJS.Signals) => void) => () => void;
+  /** The stdout stream: when its reader goes away (EPIPE), quit. */
+  output?: NodeJS.EventEmitter;
+}
+
+/**
+ * Runs a session in JSON mode until `quit`, end of stdin, a signal, or a fatal error.
+ * Resolves with the exit code; never throws.
+ */
+export async function runJsonMode(session: SessionLike, io: JsonModeIO): Promise<ExitCode> {
+  const now = io.now ?? Date.now;
+  const emit = (event: AnySessionEvent): void => io.writeLine(formatEvent(event, now()));
+  const emitError = (code: string, message: string): void =>
+    emit({ name: 'error', data: { code, message: safeLine(message), fatal: false } });
+
+  let fatalError: { code: string } | null = null;
+  let finish!: (code: ExitCode) => void;
+  const done = new Promise<ExitCode>((resolve) => (finish = resolve));
+
+  const unsubscribe = subscribeAll(session, (event) => {
+    emit(event);
+    if (event.name === 'error' && event.data.fatal) fatalError = event.data;
+    if (event.name === 'state' && event.data.state === 'closed') {
+      finish(fatalError ? exitCodeFor(fatalError) : ExitCodes.OK);
+    }
+  });
+
+  const execute = (command: JsonCommand): void => {
+    try {
+      switch (command.cmd) {
+        case 'send':
+          session.send(command.text);
+          return;
+        case 'typing':
+          session.typing();
+          return;
+        case 'next':
+          session.next();
+          return;
+        case 'reconnect':
+          session.reconnect().catch((err: unknown) => emitError(codeOf(err), messageOf(err)));
+          return;
+        case 'quit':
+          finish(ExitCodes.OK);
+          return;
+        default: {
+          const never: never = command;
+          throw new Error(`unhandled command ${JSON.stringify(never)}`);
+        }
+      }
+    } catch (err) {
+      emitError(codeOf(err), messageOf(err));
+    }
+  };
+
+  const rl = createInterface({ input: io.stdin, crlfDelay: Infinity, terminal: false });
+  rl.on('line', (line) => {
+    const parsed = parseCommandLine(line);
+    if (parsed.kind === 'command') execute(parsed.command);
+    else if (parsed.kind === 'invalid') emitError(ErrorCodes.BAD_COMMAND, parsed.message);
+  });
+  rl.on('close', () => finish(ExitCodes.OK));
+  const offSignal = io.onSignal?.(() => finish(ExitCodes.INTERRUPTED));
+  const onOutputError = (): void => finish(ExitCodes.OK);
+  io.output?.on('error', onOutputError);
+
+  session.start().catch((err: unknown) => {
+    const code = codeOf(err, ErrorCodes.SIGNALING_UNREACHABLE);
+    if (!fatalError) emit({ name: 'error', data: { code, message: messageOf(err), fatal: true } });
+    finish(exitCodeFor(fatalError ?? (err instanceof RandchatError ? err : { code })));
+  });
+
+  const code = await done;
+  offSignal?.();
+  io.output?.off('error', onOutputError);
+  rl.close();
+  await session.stop().catch(() => undefined);
+  unsubscribe();
+  return code;
+}
+
+function codeOf(err: unknown, fallback: string = ErrorCodes.BAD_COMMAND): string {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string')
+    return err.code;
+  return fallback;
+}
+function messageOf(err: unknown): string {
+  return safeLine(err instanceof Error ? err.message : String(err));
+}

@@ -1,0 +1,72 @@
+/** `randchat server`: the signaling server in the foreground. The URL is the only stdout line. */
+import { ExitCodes, type ExitCode } from '../errors.js';
+import type { ServerOptions } from '../signaling/server/index.js';
+import type { CliDeps } from './deps.js';
+import type { ServerFlags } from './flags.js';
+import { openLogger } from './logging.js';
+import { safeLine } from './terminal-text.js';
+
+/** Maps parsed flags onto server options (only the ones given; the server owns the defaults). */
+export function serverOptionsFromFlags(flags: ServerFlags): ServerOptions {
+  const o: ServerOptions = { host: flags.host, port: flags.port };
+  if (flags.graceMs !== undefined) o.graceMs = flags.graceMs;
+  if (flags.heartbeatMs !== undefined) o.heartbeatMs = flags.heartbeatMs;
+  if (flags.helloTimeoutMs !== undefined) o.helloTimeoutMs = flags.helloTimeoutMs;
+  if (flags.interestWindowMs !== undefined) o.interestWindowMs = flags.interestWindowMs;
+  if (flags.maxConnectionsPerIp !== undefined) o.maxConnectionsPerIp = flags.maxConnectionsPerIp;
+  if (flags.maxMessageBytes !== undefined) o.maxMessageBytes = flags.maxMessageBytes;
+  if (flags.maxProtocolErrors !== undefined) o.maxProtocolErrors = flags.maxProtocolErrors;
+  if (flags.floodCloseAfter !== undefined) o.floodCloseAfter = flags.floodCloseAfter;
+  if (flags.shutdownTimeoutMs !== undefined) o.shutdownTimeoutMs = flags.shutdownTimeoutMs;
+  if (flags.messageRate !== undefined) o.messageRate = flags.messageRate;
+  if (flags.joinRate !== undefined) o.joinRate = flags.joinRate;
+  if (flags.iceServer.length > 0) o.iceServers = flags.iceServer.map((urls) => ({ urls }));
+  return o;
+}
+
+export async function runServer(flags: ServerFlags, deps: CliDeps): Promise<ExitCode> {
+  const log = openLogger({
+    level: flags.logLevel,
+    file: flags.logFile,
+    stderrAllowed: true,
+    writeErr: deps.writeErr,
+    name: 'server',
+  });
+  const chatter = (text: string): void => {
+    if (flags.logLevel !== 'silent') deps.writeErr(`randchat: ${text}\n`);
+  };
+  try {
+    const { startServer } = await import('../signaling/server/index.js');
+    let server;
+    try {
+      server = await startServer({
+        ...serverOptionsFromFlags(flags),
+        version: deps.version,
+        logger: log.logger,
+      });
+    } catch (err) {
+      const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+      const why =
+        code === 'EADDRINUSE'
+          ? 'the address is already in use'
+          : err instanceof Error
+            ? err.message
+            : String(err);
+      deps.writeErr(`randchat: cannot listen on ${safeLine(flags.host)}:${flags.port}: ${safeLine(why)}\n`);
+      return ExitCodes.FAILURE;
+    }
+    deps.writeOut(`${server.url}\n`);
+    chatter(`signaling server listening on ${server.url} (Ctrl+C to stop)`);
+    await new Promise<void>((resolve) => {
+      const off = deps.onSignal(() => {
+        off();
+        resolve();
+      });
+    });
+    chatter('shutting down…');
+    await server.close('server shutting down');
+    return ExitCodes.OK;
+  } finally {
+    await log.close();
+  }
+}
