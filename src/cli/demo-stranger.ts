@@ -40,6 +40,7 @@ export function attachDemoBehaviour(session: SessionLike, opts: DemoBehaviourOpt
   const delay = opts.replyDelayMs ?? 400;
   const timers = new Set<Timer>();
   let count = 0;
+  let greeted = false;
   const later = (fn: () => void): void => {
     const t = clock.setTimeout(() => {
       timers.delete(t);
@@ -59,7 +60,13 @@ export function attachDemoBehaviour(session: SessionLike, opts: DemoBehaviourOpt
     });
   };
   const offs = [
-    session.on('connected', () => say(demoGreeting(opts.number))),
+    // Greet once per stranger: `connected` fires again after a /reconnect rebuild.
+    session.on('matched', () => (greeted = false)),
+    session.on('connected', () => {
+      if (greeted) return;
+      greeted = true;
+      say(demoGreeting(opts.number));
+    }),
     session.on('message', ({ text }) => say(demoReply(text, count++))),
   ];
   return () => {

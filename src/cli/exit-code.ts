@@ -3,9 +3,6 @@ import { ErrorCodes, ExitCodes, RandchatError, type ExitCode } from '../errors.j
 const SIGNALING_CODES = new Set<string>([
   ErrorCodes.SIGNALING_UNREACHABLE,
   ErrorCodes.SIGNALING_CLOSED,
-  ErrorCodes.RESUME_FAILED,
-  ErrorCodes.HEARTBEAT_TIMEOUT,
-  ErrorCodes.SERVER_SHUTDOWN,
   ErrorCodes.TOO_MANY_CONNECTIONS,
 ]);
 

@@ -26,6 +26,21 @@ describe('demo stranger behaviour', () => {
     expect(s.sent.at(-1)).toBe('You said "hello bot". Nice to meet you!');
   });
 
+  it('greets once per stranger, not again after a /reconnect rebuild', async () => {
+    vi.useFakeTimers();
+    const s = new FakeSession();
+    attachDemoBehaviour(s, { number: 2, replyDelayMs: 10 });
+    await s.start();
+    s.connect('m1');
+    await vi.advanceTimersByTimeAsync(10);
+    s.fire('connected', { matchId: 'm1', setupMs: 90, candidateType: 'host' }); // rebuilt
+    await vi.advanceTimersByTimeAsync(10);
+    expect(s.sent).toEqual([demoGreeting(2)]);
+    s.connect('m2'); // a new stranger
+    await vi.advanceTimersByTimeAsync(10);
+    expect(s.sent).toEqual([demoGreeting(2), demoGreeting(2)]);
+  });
+
   it('stays quiet once detached or when the user has left', async () => {
     vi.useFakeTimers();
     const s = new FakeSession();

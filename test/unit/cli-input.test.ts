@@ -67,6 +67,17 @@ describe('editInput', () => {
     expect(type(emptyInput, 'a\x1b[31mb\r\nc').value).toBe('a[31mb c');
   });
 
+  it.each([
+    ['hello\r', 'hello'],
+    ['hello\n', 'hello'],
+    ['two\r\nlines\r\n', 'two lines'],
+  ])('submits a chunk that ends with Enter (%j)', (chunk, line) => {
+    const r = editInput(type(emptyInput, ''), chunk, {});
+    expect(r.submit).toBe(line);
+    expect(r.typed).toBe(true);
+    expect(r.state.value).toBe('');
+  });
+
   it('browses history with ↑/↓ and restores the draft', () => {
     let s = emptyInput;
     for (const line of ['one', 'two']) s = press(type(s, line), { return: true }).state;

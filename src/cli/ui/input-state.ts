@@ -45,6 +45,12 @@ export const emptyInput: InputState = { value: '', cursor: 0, history: [], histo
 const chars = (s: string): string[] => Array.from(s);
 
 export function editInput(state: InputState, input: string, key: EditKey): EditResult {
+  // Text and Enter can arrive in one chunk (a paste ending in a newline, keys sent faster than
+  // the terminal reads them): insert the text, then submit.
+  if (!key.return && input.length > 1 && /[\r\n]$/.test(input)) {
+    const typed = editInput(state, input.replace(/[\r\n]+$/, ''), {});
+    return { ...editInput(typed.state, '', { return: true }), typed: typed.typed ?? false };
+  }
   const cs = chars(state.value);
   const set = (value: string, cursor: number, typed = false): EditResult => ({
     state: { ...state, value, cursor, historyIndex: null },
