@@ -176,6 +176,26 @@ describe('session core over the real server', () => {
     expect(left.reason).toBe('disconnected');
   });
 
+  it('notices a signaling socket that went silent (pong watchdog), while the chat goes on', async () => {
+    const srv = await server({ graceMs: 10_000 });
+    const proxy = await TcpProxy.start(srv.port);
+    cleanups.push(() => proxy.close());
+    const a = session(proxy.url, 'a', { signalingPingMs: 200 });
+    const b = session(srv.url, 'b');
+    await Promise.all([a.s.start(), b.s.start()]);
+    await Promise.all([a.log.waitFor('connected'), b.log.waitFor('connected')]);
+
+    const mark = a.log.mark();
+    proxy.silenceLive(); // no close, no error: the bytes just stop
+    await a.log.waitFor('signaling', (s) => !s.up, { from: mark });
+    const id = b.s.send('p2p does not care');
+    await a.log.waitFor('message', (m) => m.id === id);
+
+    // The watchdog dropped the dead socket; a fresh one resumes the session.
+    await a.log.waitFor('signaling', (s) => s.up, { from: mark });
+    expect(a.s.state).toBe('connected');
+  });
+
   it('stop() while still connecting ends quietly, without an error', async () => {
     const srv = await server();
     const a = session(srv.url, 'a');

@@ -8,6 +8,7 @@ export class TcpProxy {
   readonly #server: net.Server;
   readonly #pairs = new Set<[net.Socket, net.Socket]>();
   #refusing = false;
+  readonly #holes = new WeakSet<net.Socket>();
   port = 0;
 
   private constructor(targetPort: number) {
@@ -23,8 +24,9 @@ export class TcpProxy {
       };
       client.on('error', drop).on('close', drop);
       upstream.on('error', drop).on('close', drop);
-      client.pipe(upstream);
-      upstream.pipe(client);
+      // Forward by hand, so that a black hole can swallow bytes while the sockets stay open.
+      client.on('data', (d: Buffer) => this.#holes.has(client) || upstream.write(d));
+      upstream.on('data', (d: Buffer) => this.#holes.has(client) || client.write(d));
     });
   }
 
@@ -51,6 +53,14 @@ export class TcpProxy {
   /** While refusing, new connections are accepted and immediately dropped. */
   refuse(on: boolean): void {
     this.#refusing = on;
+  }
+
+  /**
+   * The live connections go silent: bytes in both directions are dropped while the sockets stay
+   * open (a dead NAT mapping or a hung server). New connections are not affected.
+   */
+  silenceLive(): void {
+    for (const [client] of this.#pairs) this.#holes.add(client);
   }
 
   get liveConnections(): number {
