@@ -9,6 +9,7 @@ import {
   parseClientMessage,
   parseServerMessage,
   type ClientMessage,
+  type MatchInfo,
   type ServerMessage,
 } from '../../src/signaling/protocol.js';
 
@@ -163,7 +164,7 @@ describe('parseClientMessage refuses', () => {
 });
 
 describe('parseServerMessage', () => {
-  const match = { matchId: 'm', role: 'offerer', gen: 0, interests: ['music'] } as const;
+  const match: MatchInfo = { matchId: 'm', role: 'offerer', gen: 0, interests: ['music'] };
   it.each<[string, ServerMessage]>([
     [
       'welcome',
