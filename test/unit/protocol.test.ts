@@ -10,11 +10,12 @@ import {
   parseServerMessage,
   type ClientMessage,
   type MatchInfo,
+  type SignalData,
   type ServerMessage,
 } from '../../src/signaling/protocol.js';
 
-const offer = { kind: 'description', type: 'offer', sdp: 'v=0\r\n' } as const;
-const cand = {
+const offer: SignalData = { kind: 'description', type: 'offer', sdp: 'v=0\r\n' };
+const cand: SignalData = {
   kind: 'candidate',
   candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host',
   sdpMid: '0',
