@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/errors.js';
 import { step } from '../../src/signaling/server/matchmaker.js';
-import { eligible, isRecentPair } from '../../src/signaling/server/pairing.js';
+import { eligible, isPicky, isRecentPair } from '../../src/signaling/server/pairing.js';
 import { seededRng, type Rng } from '../../src/signaling/server/rng.js';
 import {
   createMatchState,
@@ -330,6 +330,19 @@ describe('matchmaker rules', () => {
     expect(h.state.matches.get(h.m('A'))!.interests).toEqual([]);
   });
 
+  it('a stranger whose window is over counts as open before its timer fires (skip-repeat holds)', () => {
+    const h = new Harness();
+    h.pair('X', 'R');
+    h.run(h.ev('leave', 'X'));
+    h.hello('C', ['cats']);
+    h.run(h.ev('join', 'C'));
+    h.run(h.ev('join', 'R'));
+    h.now = WINDOW + 10; // C's interest-window timer is late
+    h.run(h.ev('join', 'X'));
+    expect(h.m('X')).toBe(h.m('C'));
+    expect(h.s('R').status).toBe('waiting');
+  });
+
   it('never pairs a session with itself', () => {
     const h = new Harness();
     h.hello('A');
@@ -413,6 +426,20 @@ function checkInvariants(st: MatchState): void {
   expect(st.byToken.size).toBe(st.sessions.size);
 }
 
+/** The open set holds every queued session without interests, and none inside its interest window. */
+function checkOpenSet(st: MatchState, now: number): void {
+  let open = 0;
+  for (const id of st.queue.ids()) {
+    const s = st.sessions.get(id)!;
+    if (s.interests.length === 0) expect(st.queue.isOpen(id)).toBe(true);
+    if (st.queue.isOpen(id)) {
+      expect(isPicky(s, now, WINDOW), `${id} open inside its interest window`).toBe(false);
+      open += 1;
+    }
+  }
+  expect(st.queue.openSize).toBe(open);
+}
+
 const POOL = ['cats', 'music', 'chess'];
 
 /** Runs a random scenario; checks invariants and per-event properties after every step. */
@@ -432,6 +459,7 @@ function simulate(seed: number, steps: number): void {
     const prevMatches = new Map(st.matches);
     const { effects } = step(st, event, now, rng);
     checkInvariants(st);
+    checkOpenSet(st, now);
     for (const fx of effects) {
       if (fx.type === 'schedule') timers.set(fx.key, { at: fx.at, event: fx.event });
       if (fx.type === 'cancel') timers.delete(fx.key);

@@ -1,7 +1,8 @@
 /**
  * One client WebSocket: validates and rate-limits what arrives, turns it into broker events, and
  * answers every invalid input with `{type:'error', code, message, ref}`. Never throws out of a
- * socket handler. Per connection it keeps a handful of numbers and no timers after `hello`.
+ * socket handler. Per connection it keeps a handful of numbers and no timers after `hello`, and no
+ * closures: the socket's listeners are shared by every connection and find theirs via the socket.
  */
 import WebSocket, { type RawData } from 'ws';
 import { ErrorCodes, type ErrorCode } from '../../errors.js';
@@ -10,7 +11,7 @@ import { encode, parseClientMessage, PROTOCOL_VERSION, type ServerMessage } from
 import type { Broker } from './broker.js';
 import { CloseCodes } from './close-codes.js';
 import type { ResolvedOptions } from './options.js';
-import { TokenBucket } from './rate-limit.js';
+import { spendTokens } from './rate-limit.js';
 import type { ConnId, SessionId } from './state.js';
 
 /** What a connection needs from its server. */
@@ -20,6 +21,26 @@ export interface ConnectionHost {
   /** The socket closed: forget the connection (and report a socket loss if it had a session). */
   onClosed(conn: Connection): void;
 }
+
+/**
+ * The server's WebSocket class (`new WebSocketServer({ WebSocket: ServerSocket })`): a `ws`
+ * WebSocket that points at its Connection, so the listeners need not close over it.
+ */
+export class ServerSocket extends WebSocket {
+  conn: Connection | null = null;
+
+  /**
+   * A pong marks the connection alive. Done here rather than by a fourth listener, which would
+   * double the size of ws's per-socket listener table (~100 B per connection). Events still reach
+   * their listeners unchanged.
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'pong' && this.conn) this.conn.alive = true;
+    return super.emit(event, ...args);
+  }
+}
+
+const connOf = (ws: WebSocket): Connection | null => (ws instanceof ServerSocket ? ws.conn : null);
 
 export class Connection {
   sessionId: SessionId | null = null;
@@ -31,29 +52,32 @@ export class Connection {
   #overflow = 0;
   #violations = 0;
   #helloTimer: Timer | undefined;
-  readonly #msgBucket: TokenBucket;
-  readonly #joinBucket: TokenBucket;
+  // Two token buckets (messages; join + next) kept as fields, not objects: ~60 B less per connection.
+  #msgTokens: number;
+  #msgAt: number;
+  #joinTokens: number;
+  #joinAt: number;
 
   constructor(
     readonly id: ConnId,
-    readonly ws: WebSocket,
+    readonly ws: ServerSocket,
     readonly ip: string,
     readonly host: ConnectionHost,
   ) {
     const { clock, messageRate, joinRate } = host.opts;
-    const now = clock.now();
-    this.#msgBucket = new TokenBucket(messageRate, now);
-    this.#joinBucket = new TokenBucket(joinRate, now);
+    this.#msgAt = this.#joinAt = clock.now();
+    this.#msgTokens = messageRate.burst;
+    this.#joinTokens = joinRate.burst;
   }
 
   /** Wires the socket's events and starts the hello timeout. */
   start(): void {
     const { ws } = this;
-    const { clock, helloTimeoutMs, logger } = this.host.opts;
-    ws.on('message', (data, isBinary) => this.#guard(() => this.#onMessage(data, isBinary)));
-    ws.on('pong', () => (this.alive = true));
-    ws.on('error', (err) => logger.debug('socket error', { conn: this.id, err }));
-    ws.on('close', () => this.#guard(() => this.#onClose()));
+    const { clock, helloTimeoutMs } = this.host.opts;
+    ws.conn = this;
+    ws.on('message', Connection.#socketMessage);
+    ws.on('error', Connection.#socketError);
+    ws.on('close', Connection.#socketClose);
     if (helloTimeoutMs > 0) {
       this.#helloTimer = clock.setTimeout(() => {
         this.#helloTimer = undefined;
@@ -84,19 +108,46 @@ export class Connection {
     }
   }
 
-  #guard(fn: () => void): void {
+  // Socket listeners, one function for all connections (`this` is the socket).
+
+  static #socketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    const conn = connOf(this);
+    if (!conn) return;
     try {
-      fn();
+      conn.#onMessage(data, isBinary);
     } catch (err) {
-      this.host.opts.logger.error('connection handler failed', { conn: this.id, err });
+      conn.#failed(err);
     }
+  }
+
+  static #socketError(this: WebSocket, err: Error): void {
+    const conn = connOf(this);
+    conn?.host.opts.logger.debug('socket error', { conn: conn.id, err });
+  }
+
+  static #socketClose(this: WebSocket): void {
+    const conn = connOf(this);
+    if (!conn) return;
+    try {
+      conn.#onClose();
+    } catch (err) {
+      conn.#failed(err);
+    }
+  }
+
+  #failed(err: unknown): void {
+    this.host.opts.logger.error('connection handler failed', { conn: this.id, err });
   }
 
   #onMessage(data: RawData, isBinary: boolean): void {
     if (this.#retired) return;
     this.alive = true;
     const { opts, broker } = this.host;
-    if (!this.#msgBucket.take(opts.messageRate, opts.clock.now())) return this.#flooding();
+    const now = opts.clock.now();
+    const msgLeft = spendTokens(opts.messageRate, this.#msgTokens, this.#msgAt, now);
+    if (msgLeft < 0) return this.#flooding();
+    this.#msgTokens = msgLeft;
+    this.#msgAt = Math.max(this.#msgAt, now);
     this.#overflow = 0;
     if (isBinary) return this.#violation(ErrorCodes.BINARY_FRAME, 'binary frames are not accepted');
     const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
@@ -132,20 +183,24 @@ export class Connection {
     if (session === null) return;
     switch (msg.type) {
       case 'join':
-      case 'next':
-        if (!this.#joinBucket.take(opts.joinRate, opts.clock.now())) {
+      case 'next': {
+        const joinLeft = spendTokens(opts.joinRate, this.#joinTokens, this.#joinAt, now);
+        if (joinLeft < 0) {
           return this.error(
             ErrorCodes.JOIN_RATE_LIMITED,
             `too many ${msg.type} requests; slow down`,
             msg.type,
           );
         }
+        this.#joinTokens = joinLeft;
+        this.#joinAt = Math.max(this.#joinAt, now);
         if (msg.type === 'next') return broker.dispatch({ type: 'next', session });
         return broker.dispatch(
           msg.interests === undefined
             ? { type: 'join', session }
             : { type: 'join', session, interests: msg.interests },
         );
+      }
       case 'leave':
       case 'bye':
         return broker.dispatch({ type: msg.type, session });

@@ -23,6 +23,7 @@ import type { Rng } from './rng.js';
 import {
   graceKey,
   interestKey,
+  NO_INTERESTS,
   type ConnId,
   type Effect,
   type MatchEvent,
@@ -78,8 +79,9 @@ function dispatch(cx: Ctx, s: SessionRecord, event: Exclude<MatchEvent, { type: 
       return removeSession(cx, s, false);
     case 'interest-window-expired':
       s.interestTimer = false;
-      if (s.status === 'waiting') tryMatch(cx, s);
-      return;
+      if (s.status !== 'waiting') return;
+      cx.st.queue.open(s.id);
+      return tryMatch(cx, s);
     case 'signal': {
       const m = currentMatch(cx, s, event.matchId, 'signal');
       if (!m) return;
@@ -125,7 +127,7 @@ function hello(cx: Ctx, conn: ConnId, interests: string[]): void {
     resumeToken: rng.id('token'),
     connected: true,
     status: 'idle',
-    interests,
+    interests: interests.length > 0 ? interests : NO_INTERESTS,
     matchId: null,
     lastMatchId: null,
     lastPartner: null,
@@ -225,8 +227,8 @@ function join(cx: Ctx, s: SessionRecord, interests: string[] | undefined): void 
 
 function setInterests(cx: Ctx, s: SessionRecord, interests: string[]): void {
   const queued = dequeue(cx, s);
-  s.interests = interests;
-  if (queued) cx.st.queue.add(s);
+  s.interests = interests.length > 0 ? interests : NO_INTERESTS;
+  if (queued) enqueue(cx, s);
 }
 
 /** (Re-)enters the queue with a fresh interest window, says `queued`, and tries to pair. */
@@ -234,7 +236,7 @@ function requeue(cx: Ctx, s: SessionRecord): void {
   dequeue(cx, s);
   s.status = 'waiting';
   s.waitingSince = cx.now;
-  cx.st.queue.add(s);
+  enqueue(cx, s);
   cx.fx.push({ type: 'send', to: s.id, msg: { type: 'queued' } });
   tryMatch(cx, s);
   if (s.status === 'waiting' && s.interests.length > 0 && !s.interestTimer) {
@@ -243,6 +245,11 @@ function requeue(cx: Ctx, s: SessionRecord): void {
     const at = s.waitingSince + cx.st.config.interestWindowMs;
     cx.fx.push({ type: 'schedule', key: interestKey(s.id), at, event });
   }
+}
+
+/** Enters the queue; with interests, anyone may take it once its window (from waitingSince) ends. */
+function enqueue(cx: Ctx, s: SessionRecord): void {
+  cx.st.queue.add(s, s.waitingSince + cx.st.config.interestWindowMs);
 }
 
 /** Leaves the queue (if queued); returns whether it was. Status is left to the caller. */
@@ -257,6 +264,7 @@ function dequeue(cx: Ctx, s: SessionRecord): boolean {
 // ---------------------------------------------------------------- matches
 
 function tryMatch(cx: Ctx, x: SessionRecord): void {
+  cx.st.queue.openDue(cx.now);
   const y = pickPartner(cx.st, x, cx.now, cx.rng);
   if (!y) return;
   dequeue(cx, x);

@@ -17,7 +17,18 @@ export const DEFAULT_JOIN_RATE: RateLimit = { ratePerSec: 2, burst: 10 };
 /** Default connections per IP address (0 = unlimited). */
 export const DEFAULT_MAX_CONNECTIONS_PER_IP = 50;
 
-/** A token bucket. Two numbers, so one per connection costs almost nothing. */
+/**
+ * One token-bucket step on plain numbers: a bucket that held `tokens` at time `at` is refilled up to
+ * `now` (never above the burst; time going backwards adds nothing) and `cost` is spent. Returns the
+ * tokens left, or -1 if there were too few (then nothing changes: refilling later from the same
+ * `at` gives the same count). For owners that keep a bucket as two fields of their own.
+ */
+export function spendTokens(limit: RateLimit, tokens: number, at: number, now: number, cost = 1): number {
+  const have = now > at ? Math.min(limit.burst, tokens + ((now - at) * limit.ratePerSec) / 1000) : tokens;
+  return have >= cost ? have - cost : -1;
+}
+
+/** A token bucket: two numbers (see {@link spendTokens}). */
 export class TokenBucket {
   tokens: number;
   at: number;
@@ -29,15 +40,11 @@ export class TokenBucket {
 
   /** Spends `cost` tokens if available. Returns false (and spends nothing) otherwise. */
   take(limit: RateLimit, now: number, cost = 1): boolean {
-    if (now > this.at) {
-      this.tokens = Math.min(limit.burst, this.tokens + ((now - this.at) * limit.ratePerSec) / 1000);
-      this.at = now;
-    }
-    if (this.tokens >= cost) {
-      this.tokens -= cost;
-      return true;
-    }
-    return false;
+    const left = spendTokens(limit, this.tokens, this.at, now, cost);
+    if (left < 0) return false;
+    this.tokens = left;
+    this.at = Math.max(this.at, now);
+    return true;
   }
 }
 

@@ -11,7 +11,7 @@ import type { Timer } from '../../util/clock.js';
 import { encode } from '../protocol.js';
 import type { Broker, Delivery } from './broker.js';
 import { CloseCodes } from './close-codes.js';
-import { Connection, type ConnectionHost } from './connection.js';
+import { Connection, ServerSocket, type ConnectionHost } from './connection.js';
 import { createHttpHandler, packageVersion } from './http.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { ConnectionCounter } from './rate-limit.js';
@@ -101,13 +101,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }),
   );
   const wss = new WebSocketServer({
+    WebSocket: ServerSocket,
     noServer: true,
     clientTracking: false,
     perMessageDeflate: false,
     maxPayload: opts.maxMessageBytes * 2,
   });
 
-  function onConnection(ws: WebSocket, req: IncomingMessage): void {
+  function onConnection(ws: ServerSocket, req: IncomingMessage): void {
     const ip = req.socket.remoteAddress ?? 'unknown';
     if (closing) return void ws.terminate();
     if (!perIp.tryAcquire(ip)) {

@@ -12,6 +12,9 @@ export type ConnId = number;
 export const DEFAULT_GRACE_MS = 20_000;
 export const DEFAULT_INTEREST_WINDOW_MS = 5_000;
 
+/** The one empty interest list every session without interests shares (saves an array each). */
+export const NO_INTERESTS: readonly string[] = Object.freeze([]);
+
 export interface MatchmakerConfig {
   /** How long a session whose socket dropped keeps its place (and partner) for a resume. */
   graceMs: number;
@@ -29,8 +32,11 @@ export interface SessionRecord {
   /** Whether a socket is attached. False during the grace window. */
   connected: boolean;
   status: SessionStatus;
-  /** Normalised interests. Never mutated while the session is queued (the queue indexes them). */
-  interests: string[];
+  /**
+   * Normalised interests. Replaced, never mutated (the queue indexes them; sessions without any
+   * share {@link NO_INTERESTS}).
+   */
+  interests: readonly string[];
   matchId: string | null;
   /** The last match that ended, to tell stale signals (ERR_STALE_MATCH) from unmatched ones. */
   lastMatchId: string | null;
