@@ -45,8 +45,9 @@ export class Tmux {
     this.#tmux(['send-keys', '-t', this.session, ...keys]);
   }
 
-  capture(): string {
-    return this.#tmux(['capture-pane', '-p', '-t', this.session]);
+  /** The screen as text; with `escapes`, colours and attributes kept as SGR sequences (`-e`). */
+  capture(escapes = false): string {
+    return this.#tmux(['capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', this.session]);
   }
 
   /** A pane variable, e.g. `alternate_on`, `cursor_flag`. */

@@ -8,6 +8,7 @@ import type { SessionLike } from '../session-like.js';
 import { ChatLog } from './chat-log.js';
 import { InputLine } from './input-line.js';
 import { editInput, emptyInput, type InputState } from './input-state.js';
+import { callMediaCommand, parseOnOff, type VideoControls } from './media-commands.js';
 import { HELP_LINES, parseInput, slashHint, unknownCommandText, type SlashName } from './slash.js';
 import { StatusLine } from './status-line.js';
 import { useSession, type SessionView } from './use-session.js';
@@ -20,26 +21,57 @@ export interface AppProps {
   autoNext?: boolean;
   notice?: string[];
   now?: () => number;
+  /** Rows at the top of the screen kept for the video pane; Ink draws below them (default 0). */
+  reservedRows?: number;
+  /** The video pane, when the UI runs with video (/video, /self, the "paused" overlay). */
+  video?: VideoControls;
 }
 
 /** Rows around the log: status line + typing row + input + hint. */
 const CHROME_ROWS = 4;
 
-export function App({ session, onQuit, autoNext, notice, now }: AppProps) {
+export function App({ session, onQuit, autoNext, notice, now, reservedRows, video }: AppProps) {
   const { view, partnerTyping, dispatch } = useSession(session, {
     autoNext: autoNext ?? false,
     notice: notice ?? [],
     ...(now ? { now } : {}),
   });
-  const rows = useTerminalRows();
+  const rows = useTerminalRows() - (reservedRows ?? 0);
   const logHeight = Math.max(3, rows - 1 - CHROME_ROWS);
+  const [muted, setMuted] = useState(false);
+  const pausedText =
+    view.sessionState === 'connected' && !view.partnerMedia.video ? 'Stranger paused video' : null;
+  useEffect(() => {
+    video?.setPaused(pausedText);
+  }, [video, pausedText]);
   const [input, setInput] = useState<InputState>(emptyInput);
   // Keys can arrive faster than renders: edit the latest state, not the rendered one.
   const inputRef = useRef<InputState>(emptyInput);
   const [scroll, setScroll] = useState(0);
 
-  const runCommand = (name: SlashName): void => {
+  const systemLine = (text: string): void => dispatch({ type: 'system', text });
+  const onMediaError = (err: unknown): void =>
+    dispatch({ type: 'system', kind: 'error', text: errorText(err) });
+
+  const runCommand = (name: SlashName, arg?: string): void => {
     switch (name) {
+      case 'video': {
+        const on = parseOnOff(arg);
+        if (on === null) return systemLine('Usage: /video on, /video off');
+        const sent = callMediaCommand(session, 'setVideo', on, onMediaError);
+        video?.setVisible(on);
+        if (!sent && !video) return systemLine('Video is not available in this session.');
+        return systemLine(on ? 'Video on.' : 'Video off.');
+      }
+      case 'mute': {
+        if (!callMediaCommand(session, 'setMuted', !muted, onMediaError))
+          return systemLine('Audio is not available in this session.');
+        setMuted(!muted);
+        return systemLine(muted ? 'Microphone on.' : 'Microphone muted.');
+      }
+      case 'self':
+        if (!video) return systemLine('Video is not available in this session.');
+        return systemLine(video.toggleSelfView() ? 'Self-view on.' : 'Self-view off.');
       case 'next':
         if (view.sessionState === 'connected')
           dispatch({ type: 'system', text: 'You skipped this stranger.' });
@@ -72,7 +104,7 @@ export function App({ session, onQuit, autoNext, notice, now }: AppProps) {
         dispatch({ type: 'system', kind: 'error', text: errorText(err) });
       }
     } else if (parsed.kind === 'command') {
-      runCommand(parsed.name);
+      runCommand(parsed.name, parsed.arg);
     } else if (parsed.kind === 'unknown') {
       dispatch({ type: 'system', kind: 'error', text: unknownCommandText(parsed.name) });
     }
@@ -103,6 +135,7 @@ export function App({ session, onQuit, autoNext, notice, now }: AppProps) {
         signalingDown={view.signalingLost}
         partnerReconnecting={view.partnerReconnecting}
         selfReconnecting={view.selfReconnecting !== null}
+        partnerMedia={view.partnerMedia}
       />
       <ChatLog lines={view.lines} height={logHeight} scrollOffset={scroll} />
       <InputLine

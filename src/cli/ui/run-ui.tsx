@@ -7,8 +7,13 @@ import { ExitCodes, type ExitCode } from '../../errors.js';
 import { exitCodeFor } from '../exit-code.js';
 import type { SessionLike } from '../session-like.js';
 import { safeLine } from '../terminal-text.js';
+import type { VideoSink } from '../../media/render/frame.js';
+import { resolveRenderMode, type RenderModeChoice } from '../../media/render/mode.js';
 import { App } from './app.js';
 import { ThemeContext, makeTheme } from './theme.js';
+import { AppWithVideo } from './video-app.js';
+import { RESET_SCROLL_REGION } from './video-layout.js';
+import { VideoPane } from './video-pane.js';
 
 export interface RunUiOptions {
   stdin: NodeJS.ReadStream;
@@ -20,6 +25,19 @@ export interface RunUiOptions {
   onSignal?: (handler: (signal: NodeJS.Signals) => void) => () => void;
   /** Use the terminal's alternate screen (default true). */
   alternateScreen?: boolean;
+  /** Draw video in a pane above the chat (omit for text only). */
+  video?: RunUiVideoOptions;
+}
+
+export interface RunUiVideoOptions {
+  /** kitty, truecolor, 256, mono, or auto (default): see src/media/render/mode.ts. */
+  mode?: RenderModeChoice;
+  /** Start with the self-view corner shown (default true). */
+  selfView?: boolean;
+  /** Environment for `auto` (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** Hands the pane to the frame producer (the media pipeline); may return a detach function. */
+  onSink?: (sink: VideoSink) => (() => void) | void;
 }
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
@@ -32,9 +50,19 @@ export async function runUi(session: SessionLike, opts: RunUiOptions): Promise<E
   const restore = (): void => {
     if (restored) return;
     restored = true;
-    opts.stdout.write((alt ? LEAVE_ALT_SCREEN : '') + SHOW_CURSOR);
+    pane?.close();
+    opts.stdout.write(RESET_SCROLL_REGION + (alt ? LEAVE_ALT_SCREEN : '') + SHOW_CURSOR);
   };
   if (alt) opts.stdout.write(ENTER_ALT_SCREEN);
+  // Created before Ink mounts: it reserves the top rows and puts the cursor below them.
+  const pane = opts.video
+    ? new VideoPane({
+        stdout: opts.stdout,
+        mode: resolveRenderMode(opts.video.mode ?? 'auto', opts.video.env ?? process.env, opts.color),
+        selfView: opts.video.selfView ?? true,
+      })
+    : null;
+  const detachSink = pane ? opts.video?.onSink?.(pane) : undefined;
   // A crash must not leave the user in the alternate screen with a hidden cursor.
   process.once('exit', restore);
 
@@ -49,14 +77,15 @@ export async function runUi(session: SessionLike, opts: RunUiOptions): Promise<E
   });
   const offSignal = opts.onSignal?.(() => finish(ExitCodes.INTERRUPTED));
 
+  const appProps = {
+    session,
+    onQuit: () => finish(ExitCodes.OK),
+    autoNext: opts.autoNext ?? false,
+    notice: opts.notice ?? [],
+  };
   const ink = render(
     <ThemeContext.Provider value={makeTheme(opts.color)}>
-      <App
-        session={session}
-        onQuit={() => finish(ExitCodes.OK)}
-        autoNext={opts.autoNext ?? false}
-        notice={opts.notice ?? []}
-      />
+      {pane ? <AppWithVideo {...appProps} pane={pane} /> : <App {...appProps} />}
     </ThemeContext.Provider>,
     { stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr, exitOnCtrlC: false, patchConsole: true },
   );
@@ -76,6 +105,7 @@ export async function runUi(session: SessionLike, opts: RunUiOptions): Promise<E
   offSignal?.();
   offState();
   offError();
+  detachSink?.();
   // Give the terminal back first; leaving the stranger and closing sockets can take a moment.
   ink.unmount();
   await ink.waitUntilExit().catch(() => undefined);

@@ -4,6 +4,9 @@ export const SLASH_COMMANDS = [
   { name: 'next', description: 'skip this stranger and find a new one' },
   { name: 'reconnect', description: 'rebuild the connection to this stranger' },
   { name: 'stats', description: 'show connection details' },
+  { name: 'video', description: 'turn your video on or off: /video on, /video off' },
+  { name: 'mute', description: 'mute or unmute your microphone' },
+  { name: 'self', description: 'show or hide your own picture in the video pane' },
   { name: 'clear', description: 'clear the chat log' },
   { name: 'help', description: 'show commands and keys' },
   { name: 'quit', description: 'leave and exit (also Ctrl+C)' },
@@ -13,11 +16,13 @@ export type SlashName = (typeof SLASH_COMMANDS)[number]['name'];
 export type ParsedInput =
   | { kind: 'empty' }
   | { kind: 'chat'; text: string }
-  | { kind: 'command'; name: SlashName }
+  /** `arg`: the first word after the name, for commands that take one (`/video on`). */
+  | { kind: 'command'; name: SlashName; arg?: string }
   | { kind: 'unknown'; name: string };
 
 const NAMES: readonly string[] = SLASH_COMMANDS.map((c) => c.name);
 const isSlashName = (v: string): v is SlashName => NAMES.includes(v);
+const TAKES_ARG: readonly SlashName[] = ['video'];
 
 /** `/next` → command; `//hi` → chat "/hi"; other `/x` → unknown; anything else → chat. */
 export function parseInput(value: string): ParsedInput {
@@ -25,8 +30,12 @@ export function parseInput(value: string): ParsedInput {
   if (trimmed === '') return { kind: 'empty' };
   if (trimmed.startsWith('//')) return { kind: 'chat', text: trimmed.slice(1) };
   if (!trimmed.startsWith('/')) return { kind: 'chat', text: value };
-  const name = trimmed.slice(1).split(/\s+/, 1)[0]?.toLowerCase() ?? '';
-  return isSlashName(name) ? { kind: 'command', name } : { kind: 'unknown', name };
+  const [first, second] = trimmed.slice(1).split(/\s+/, 2);
+  const name = first?.toLowerCase() ?? '';
+  if (!isSlashName(name)) return { kind: 'unknown', name };
+  return TAKES_ARG.includes(name) && second
+    ? { kind: 'command', name, arg: second.toLowerCase() }
+    : { kind: 'command', name };
 }
 
 /** Commands whose name starts with what was typed after `/` (none once a space is typed). */

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import type { CandidateType, SessionState } from '../../peer/session-events.js';
 import { useTheme } from './theme.js';
+import type { PartnerMedia } from './view-model.js';
 
 export interface StatusLineProps {
   sessionState: SessionState;
@@ -11,6 +12,8 @@ export interface StatusLineProps {
   signalingDown: boolean;
   partnerReconnecting: boolean;
   selfReconnecting: boolean;
+  /** The stranger's camera/microphone; shown while connected when one is off. */
+  partnerMedia?: PartnerMedia;
 }
 
 const STATE_LABEL: Record<SessionState, string> = {
@@ -35,6 +38,11 @@ export function StatusLine(props: StatusLineProps) {
   if (props.sessionState === 'connected' && props.rttMs !== null)
     parts.push(`rtt ${Math.round(props.rttMs)} ms`);
   if (props.interests.length > 0) parts.push(`common: ${props.interests.join(', ')}`);
+  const media: string[] = [];
+  if (props.sessionState === 'connected' && props.partnerMedia) {
+    if (!props.partnerMedia.video) media.push('Stranger paused video');
+    if (!props.partnerMedia.audio) media.push('Stranger muted');
+  }
   const warnings: string[] = [];
   if (props.signalingDown && props.sessionState !== 'closed') warnings.push('signaling down');
   if (props.partnerReconnecting) warnings.push('stranger reconnecting…');
@@ -44,6 +52,7 @@ export function StatusLine(props: StatusLineProps) {
       <Text bold>randchat </Text>
       <Text color={stateColor}>● {STATE_LABEL[props.sessionState]}</Text>
       {parts.length > 0 ? <Text color={theme.muted}> · {parts.join(' · ')}</Text> : null}
+      {media.length > 0 ? <Text color={theme.warn}> · {media.join(' · ')}</Text> : null}
       {warnings.length > 0 ? <Text color={theme.error}> · {warnings.join(' · ')}</Text> : null}
     </Box>
   );

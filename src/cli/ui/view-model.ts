@@ -19,8 +19,22 @@ export interface ChatLine {
   status?: DeliveryStatus;
 }
 
+/** What the stranger sends: the session's `partner-media` event. */
+export interface PartnerMedia {
+  video: boolean;
+  audio: boolean;
+}
+
+/**
+ * A session event as the view sees it. `partner-media` is listed here too so the view handles it
+ * whether or not src/peer/session-events.ts declares it yet (the union then holds it twice).
+ */
+export type ViewEvent = AnySessionEvent | { name: 'partner-media'; data: PartnerMedia };
+
 export interface ViewState {
   sessionState: SessionState;
+  /** The stranger's camera and microphone (both on until told otherwise; reset per stranger). */
+  partnerMedia: PartnerMedia;
   interests: string[];
   candidateType: CandidateType | null;
   rttMs: number | null;
@@ -42,11 +56,12 @@ export interface ViewState {
 }
 
 export type ViewAction =
-  | { type: 'session'; event: AnySessionEvent; now: number }
+  | { type: 'session'; event: ViewEvent; now: number }
   | { type: 'system'; text: string; kind?: 'system' | 'error' }
   | { type: 'clear' };
 
 export const MAX_LINES = 500;
+const MEDIA_ON: PartnerMedia = { video: true, audio: true };
 export const TYPING_SHOW_MS = 4000;
 
 export const WELCOME_LINE = "You're now chatting with a random stranger. Say hi!";
@@ -55,6 +70,7 @@ export const HELP_HINT_LINE = 'Type /help for commands.';
 export function initialView(opts: { autoNext?: boolean; notice?: string[] } = {}): ViewState {
   const base: ViewState = {
     sessionState: 'idle',
+    partnerMedia: MEDIA_ON,
     interests: [],
     candidateType: null,
     rttMs: null,
@@ -91,12 +107,22 @@ export function reduceView(state: ViewState, action: ViewAction): ViewState {
   }
 }
 
-function reduceEvent(state: ViewState, event: AnySessionEvent, now: number): ViewState {
+function reduceEvent(state: ViewState, event: ViewEvent, now: number): ViewState {
   switch (event.name) {
     case 'state':
       return onState({ ...state, sessionState: event.data.state }, event.data.state, event.data.prev);
     case 'matched':
-      return { ...state, interests: event.data.interests, partnerReconnecting: false };
+      return {
+        ...state,
+        interests: event.data.interests,
+        partnerReconnecting: false,
+        partnerMedia: MEDIA_ON,
+      };
+    case 'partner-media': {
+      const { video, audio } = event.data;
+      if (video === state.partnerMedia.video && audio === state.partnerMedia.audio) return state;
+      return { ...state, partnerMedia: { video, audio } };
+    }
     case 'connected': {
       const next = {
         ...state,
@@ -133,6 +159,7 @@ function reduceEvent(state: ViewState, event: AnySessionEvent, now: number): Vie
         rttMs: null,
         candidateType: null,
         interests: [],
+        partnerMedia: MEDIA_ON,
       };
       const line = addLine(gone, 'system', partnerLeftText(event.data.reason));
       return state.autoNext ? line : addLine(line, 'system', 'Type /next to meet a new stranger.');
