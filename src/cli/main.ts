@@ -37,5 +37,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     onSignal,
     version: readVersion(),
   };
-  return runCli(argv, deps);
+  try {
+    return await runCli(argv, deps);
+  } finally {
+    // Sessions stop their own ffmpeg children; this catches anything left (graceful escalation).
+    const { supervisor } = await import('../media/ffmpeg/supervisor.js');
+    if (supervisor.live > 0) await supervisor.stopAll();
+  }
 }

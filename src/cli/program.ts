@@ -51,6 +51,7 @@ Environment:
   RANDCHAT_LOG_LEVEL   default for --log-level
   RANDCHAT_LOG_FILE    default for --log-file
   RANDCHAT_HOST, RANDCHAT_PORT   defaults for "randchat server"
+  RANDCHAT_FFMPEG      ffmpeg binary (default for --ffmpeg; see "randchat doctor")
   NO_COLOR, FORCE_COLOR          colour output (https://no-color.org)
 
 Exit codes: 0 ok · 1 failure · 2 usage · 3 signaling unreachable · 4 protocol mismatch ·
@@ -109,6 +110,26 @@ export function createProgram(deps: CliDeps): Command {
     const { runServer } = await import('./server-command.js');
     setExit(await runServer(cmd.opts<ServerFlags>(), deps));
   });
+
+  program
+    .command('doctor')
+    .description('check ffmpeg (video and audio): where it is, what it can do, what randchat will use')
+    .addOption(ffmpegOption())
+    .option('--json', 'print one JSON object')
+    .action(async (_flags, cmd: Command) => {
+      const { runDoctor } = await import('./doctor-command.js');
+      setExit(await runDoctor(cmd.opts(), deps));
+    });
+
+  program
+    .command('devices')
+    .description('list cameras and microphones (ids for webcam:ID and mic:ID)')
+    .addOption(ffmpegOption())
+    .option('--json', 'print one JSON object')
+    .action(async (_flags, cmd: Command) => {
+      const { runDevices } = await import('./devices-command.js');
+      setExit(await runDevices(cmd.opts(), deps));
+    });
 
   return program;
 }
@@ -221,6 +242,11 @@ function addCommonOptions(cmd: Command): Command {
         .argParser(parseLogLevel),
     )
     .addOption(new Option('--log-file <path>', 'append logs to this file').env('RANDCHAT_LOG_FILE'));
+}
+
+/** `--ffmpeg`; RANDCHAT_FFMPEG is read by resolveFfmpeg itself, so doctor can say which one was used. */
+function ffmpegOption(): Option {
+  return new Option('--ffmpeg <path>', 'use this ffmpeg binary (env: RANDCHAT_FFMPEG)');
 }
 
 function interestsOption(): Option {

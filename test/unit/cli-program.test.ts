@@ -43,9 +43,9 @@ function makeDeps(overrides: Partial<CliDeps> & { tty?: boolean } = {}) {
 }
 
 describe('randchat program', () => {
-  it('has chat, demo and server commands', () => {
+  it('has chat, demo, server, doctor and devices commands', () => {
     const names = createProgram(makeDeps().deps).commands.map((c) => c.name());
-    expect(names).toEqual(['chat', 'demo', 'server']);
+    expect(names).toEqual(['chat', 'demo', 'server', 'doctor', 'devices']);
   });
 
   it('--help prints usage, examples, slash commands and env vars to stdout; exit 0', async () => {
