@@ -38,6 +38,14 @@ export const ErrorCodes = {
   RATE_LIMITED: 'ERR_RATE_LIMITED',
   JOIN_RATE_LIMITED: 'ERR_JOIN_RATE_LIMITED',
   TOO_MANY_CONNECTIONS: 'ERR_TOO_MANY_CONNECTIONS',
+  /** The client's address is banned by the operator (the socket closes with 4010). */
+  BANNED: 'ERR_BANNED',
+  /** The client read too slowly: its send buffer passed the server's cap (closes with 4011). */
+  SLOW_CONSUMER: 'ERR_SLOW_CONSUMER',
+  /** `block`/`report` with no current or previous stranger. */
+  NO_STRANGER: 'ERR_NO_STRANGER',
+  /** Matchmaking storage (Redis, multi-node mode) is unreachable; retry shortly (hello: closes 1013). */
+  UNAVAILABLE: 'ERR_UNAVAILABLE',
   // --- client side ---
   SIGNALING_UNREACHABLE: 'ERR_SIGNALING_UNREACHABLE',
   SIGNALING_CLOSED: 'ERR_SIGNALING_CLOSED',
@@ -47,10 +55,27 @@ export const ErrorCodes = {
   EMPTY_MESSAGE: 'ERR_EMPTY_MESSAGE',
   PEER_FAILED: 'ERR_PEER_FAILED',
   PEER_TIMEOUT: 'ERR_PEER_TIMEOUT',
+  /** `--relay-only` without a usable TURN server (none configured, or it refused the credentials). */
+  RELAY_UNAVAILABLE: 'ERR_RELAY_UNAVAILABLE',
   PARTNER_GONE: 'ERR_PARTNER_GONE',
   BAD_PEER_MESSAGE: 'ERR_BAD_PEER_MESSAGE',
   BAD_COMMAND: 'ERR_BAD_COMMAND',
   SESSION_CLOSED: 'ERR_SESSION_CLOSED',
+  /** The block file could not be read or written. */
+  BLOCK_FILE: 'ERR_BLOCK_FILE',
+  // --- media (never fatal: the chat goes on without the failing part) ---
+  /** No usable ffmpeg: video and audio are off, text chat works. */
+  NO_FFMPEG: 'ERR_NO_FFMPEG',
+  /** The camera or microphone is missing, busy or failed; nothing is sent for it. */
+  MEDIA_DEVICE: 'ERR_MEDIA_DEVICE',
+  /** A video/audio encoder (or capture) process died; it is restarted. */
+  MEDIA_ENCODER: 'ERR_MEDIA_ENCODER',
+  /** A video/audio decoder process died; it is restarted. */
+  MEDIA_DECODER: 'ERR_MEDIA_DECODER',
+  /** Audio playback (speakers) is unavailable; the stranger's audio is not played. */
+  MEDIA_PLAYBACK: 'ERR_MEDIA_PLAYBACK',
+  /** `--record` or `--snapshot` could not write its file. */
+  MEDIA_RECORD: 'ERR_MEDIA_RECORD',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

@@ -82,14 +82,17 @@ function open(url, onText) {
   });
 }
 
-/** Opens `count` sockets with at most CONNECT_CONCURRENCY handshakes in flight. */
+/**
+ * Opens `count` sockets with at most CONNECT_CONCURRENCY handshakes in flight. `url` may be a list
+ * (several server nodes): socket i goes to url[i % length].
+ */
 async function openMany(url, count, onText) {
   const out = new Array(count);
   let next = 0;
   const worker = async () => {
     while (next < count) {
       const i = next++;
-      out[i] = await open(url, onText);
+      out[i] = await open(Array.isArray(url) ? url[i % url.length] : url, onText);
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, count) }, worker));
@@ -218,7 +221,7 @@ async function cycles({ url, clients: n, warmupMs, durationMs }) {
  * Relay latency: `pairs` matched pairs; signals (candidate-sized, carrying a timestamp) are sent at
  * `rate` per second overall, on a 1 ms schedule, round-robin over all 2×pairs clients. Latency = receive time − send time, both in this process.
  */
-async function latency({ url, pairs, rate, warmupMs, durationMs }) {
+async function latency({ url, pairs, rate, warmupMs, durationMs, sequential = false }) {
   const n = pairs * 2;
   const matchOf = new Map();
   const samples = [];
@@ -235,12 +238,25 @@ async function latency({ url, pairs, rate, warmupMs, durationMs }) {
       return;
     }
     const msg = JSON.parse(text);
-    if (msg.type === 'welcome') ws.send(JOIN);
-    else if (msg.type === 'matched') matchOf.set(ws, msg.matchId);
+    if (msg.type === 'welcome') {
+      welcomed++;
+      if (!sequential) ws.send(JOIN);
+    } else if (msg.type === 'matched') matchOf.set(ws, msg.matchId);
     else if (msg.type === 'error') errors[msg.code] = (errors[msg.code] ?? 0) + 1;
   };
+  let welcomed = 0;
   const clients = await openMany(url, n, onText);
   for (const ws of clients) ws.send(HELLO);
+  if (sequential) {
+    // Pair i = clients 2i and 2i+1, joined one after the other so that they meet each other (with a
+    // list of two URLs, every pair then spans two nodes).
+    await waitUntil(() => welcomed === n, CONNECT_TIMEOUT_MS, 'welcomes');
+    for (let i = 0; i < n; i += 2) {
+      clients[i].send(JOIN);
+      clients[i + 1].send(JOIN);
+      await waitUntil(() => matchOf.has(clients[i + 1]), CONNECT_TIMEOUT_MS, `pair ${i / 2}`);
+    }
+  }
   await waitUntil(
     () => matchOf.size === n,
     CONNECT_TIMEOUT_MS,

@@ -2,7 +2,7 @@
  * Child process for bench:server: runs one server (randchat's or the minimal relay) and answers the
  * orchestrator over IPC. Run with --expose-gc so `mem` reports memory after a full collection.
  *
- *   argv: <randchat|minimal> <JSON ServerOptions overrides>
+ *   argv: <randchat|minimal> <JSON ServerOptions overrides; `redis: {url, namespace}` = multi-node mode>
  *   → {type:'ready', url}          once listening
  *   ← {id, cmd:'mem'}              → {id, mem: process.memoryUsage() after gc, connections}
  *   ← {id, cmd:'count'}            → {id, connections}
@@ -10,6 +10,7 @@
  *   ← {id, cmd:'close'}            → {id, closed: true}, then the process exits
  * It also exits if the orchestrator goes away (IPC disconnect).
  */
+import { get } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as tick } from 'node:timers/promises';
 import { startMinimalRelay } from './minimal-relay.mjs';
@@ -21,7 +22,23 @@ async function start() {
   if (kind === 'minimal') return startMinimalRelay();
   if (kind !== 'randchat') throw new Error(`unknown server kind ${kind}`);
   const { startServer } = await import('../../dist/signaling/server/index.js');
-  return startServer({ host: '127.0.0.1', port: 0, ...overrides });
+  const { redis, ...options } = overrides;
+  if (redis) {
+    // Multi-node mode ({redis: RedisBrokerOptions}); ready when /readyz says so.
+    const { redisBroker } = await import('../../dist/signaling/server/redis-broker.js');
+    const server = await startServer({ host: '127.0.0.1', port: 0, ...options, broker: redisBroker(redis) });
+    const ready = () =>
+      new Promise((resolve) => {
+        const req = get(`http://127.0.0.1:${server.port}/readyz`, (res) => {
+          res.resume();
+          resolve(res.statusCode === 200);
+        });
+        req.once('error', () => resolve(false));
+      });
+    while (!(await ready())) await new Promise((resolve) => setTimeout(resolve, 20));
+    return server;
+  }
+  return startServer({ host: '127.0.0.1', port: 0, ...options });
 }
 
 async function collect() {

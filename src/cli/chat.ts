@@ -2,9 +2,11 @@
 import type { ExitCode } from '../errors.js';
 import type { CliDeps } from './deps.js';
 import { checkTerminal, runFace } from './face.js';
+import { chatNetOptions } from './chat-net.js';
 import type { ChatFlags } from './flags.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
 import { openLogger } from './logging.js';
+import { cameraExists, resolveMediaFlags } from './media-options.js';
 import { loadSessionFactory } from './session-factory.js';
 
 export async function runChat(flags: ChatFlags, deps: CliDeps): Promise<ExitCode> {
@@ -28,6 +30,12 @@ export async function runChat(flags: ChatFlags, deps: CliDeps): Promise<ExitCode
         `Serving on ${server.url} (this machine only). Others here can join: randchat --server ${server.url}`,
       );
     }
+    const { media, notice: mediaNotice } = await resolveMediaFlags(flags, {
+      json,
+      env: deps.env,
+      hasCamera: () => cameraExists(flags.ffmpeg, deps.env),
+    });
+    notice.push(...mediaNotice);
     const createSession = await (deps.loadSession ?? loadSessionFactory)();
     const session = createSession({
       serverUrl,
@@ -36,6 +44,8 @@ export async function runChat(flags: ChatFlags, deps: CliDeps): Promise<ExitCode
       autoNext: flags.autoNext === true,
       logger: log.logger.child('session'),
       clientName: `randchat/${deps.version}`,
+      ...chatNetOptions(flags, deps.env),
+      ...(media ? { media } : {}),
     });
     return await runFace(session, { json, deps, autoNext: flags.autoNext === true, notice });
   } finally {

@@ -5,7 +5,7 @@
 import { createInterface } from 'node:readline';
 import { ErrorCodes, ExitCodes, RandchatError, type ExitCode } from '../errors.js';
 import { exitCodeFor } from './exit-code.js';
-import { subscribeAll, type AnySessionEvent, type SessionLike } from './session-like.js';
+import { subscribeData, type AnyDataEvent, type SessionLike } from './session-like.js';
 import { safeLine, truncate } from './terminal-text.js';
 
 export type JsonCommand =
@@ -13,12 +13,14 @@ export type JsonCommand =
   | { cmd: 'typing' }
   | { cmd: 'next' }
   | { cmd: 'reconnect' }
+  | { cmd: 'block' }
+  | { cmd: 'report'; reason: string }
   | { cmd: 'quit' };
 
 export type ParsedLine =
   { kind: 'command'; command: JsonCommand } | { kind: 'empty' } | { kind: 'invalid'; message: string };
 
-const BARE_COMMANDS = ['typing', 'next', 'reconnect', 'quit'] as const;
+const BARE_COMMANDS = ['typing', 'next', 'reconnect', 'block', 'quit'] as const;
 type BareCommand = (typeof BARE_COMMANDS)[number];
 const isBare = (v: string): v is BareCommand => (BARE_COMMANDS as readonly string[]).includes(v);
 
@@ -34,12 +36,15 @@ export function parseCommandLine(rawLine: string): ParsedLine {
   if (trimmed.startsWith('{')) return parseJsonCommand(trimmed);
   if (trimmed.startsWith('//'))
     return { kind: 'command', command: { cmd: 'send', text: line.replace('/', '') } };
+  if (/^\/report(\s|$)/i.test(trimmed)) {
+    return { kind: 'command', command: { cmd: 'report', reason: trimmed.slice(7).trim() } };
+  }
   if (trimmed.startsWith('/')) {
     const name = trimmed.slice(1).toLowerCase();
     if (isBare(name)) return { kind: 'command', command: { cmd: name } };
     return {
       kind: 'invalid',
-      message: `unknown command ${JSON.stringify(truncate(trimmed, 40))} (known: /next, /reconnect, /typing, /quit; start a line with // to send a message beginning with /)`,
+      message: `unknown command ${JSON.stringify(truncate(trimmed, 40))} (known: /next, /reconnect, /typing, /block, /report <reason>, /quit; start a line with // to send a message beginning with /)`,
     };
   }
   return { kind: 'command', command: { cmd: 'send', text: line } };
@@ -61,15 +66,20 @@ function parseJsonCommand(text: string): ParsedLine {
     if (typeof t !== 'string') return { kind: 'invalid', message: '"send" needs a string "text"' };
     return { kind: 'command', command: { cmd: 'send', text: t } };
   }
+  if (cmd === 'report') {
+    const reason = (value as Record<string, unknown>).reason;
+    if (typeof reason !== 'string') return { kind: 'invalid', message: '"report" needs a string "reason"' };
+    return { kind: 'command', command: { cmd: 'report', reason } };
+  }
   if (typeof cmd === 'string' && isBare(cmd)) return { kind: 'command', command: { cmd } };
   return {
     kind: 'invalid',
-    message: `unknown "cmd" ${JSON.stringify(truncate(String(cmd), 40))} (known: send, typing, next, reconnect, quit)`,
+    message: `unknown "cmd" ${JSON.stringify(truncate(String(cmd), 40))} (known: send, typing, next, reconnect, block, report, quit)`,
   };
 }
 
 /** One NDJSON line for a session event: `{"event":"message","ts":…,"id":"…","text":"…"}`. */
-export function formatEvent(event: AnySessionEvent, ts: number): string {
+export function formatEvent(event: AnyDataEvent, ts: number): string {
   return JSON.stringify({ event: event.name, ts, ...event.data });
 }
 
@@ -90,7 +100,7 @@ export interface JsonModeIO {
  */
 export async function runJsonMode(session: SessionLike, io: JsonModeIO): Promise<ExitCode> {
   const now = io.now ?? Date.now;
-  const emit = (event: AnySessionEvent): void => io.writeLine(formatEvent(event, now()));
+  const emit = (event: AnyDataEvent): void => io.writeLine(formatEvent(event, now()));
   const emitError = (code: string, message: string): void =>
     emit({ name: 'error', data: { code, message: safeLine(message), fatal: false } });
 
@@ -98,7 +108,7 @@ export async function runJsonMode(session: SessionLike, io: JsonModeIO): Promise
   let finish!: (code: ExitCode) => void;
   const done = new Promise<ExitCode>((resolve) => (finish = resolve));
 
-  const unsubscribe = subscribeAll(session, (event) => {
+  const unsubscribe = subscribeData(session, (event) => {
     emit(event);
     if (event.name === 'error' && event.data.fatal) fatalError = event.data;
     if (event.name === 'state' && event.data.state === 'closed') {
@@ -120,6 +130,12 @@ export async function runJsonMode(session: SessionLike, io: JsonModeIO): Promise
           return;
         case 'reconnect':
           session.reconnect().catch((err: unknown) => emitError(codeOf(err), messageOf(err)));
+          return;
+        case 'block':
+          session.block();
+          return;
+        case 'report':
+          session.report(command.reason);
           return;
         case 'quit':
           finish(ExitCodes.OK);

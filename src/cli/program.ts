@@ -17,6 +17,8 @@ import {
 import { shouldUseColor } from './color.js';
 import type { CliDeps, Env } from './deps.js';
 import type { ChatFlags, DemoFlags, ServerFlags } from './flags.js';
+import { addChatNetOptions, addServerNetOptions } from './net-options.js';
+import { addChatMediaOptions } from './media-options.js';
 
 export const DEFAULT_SERVER_URL = 'ws://127.0.0.1:8787';
 /** Keep in sync with DEFAULT_PORT in src/signaling/server (not imported: --help must stay light). */
@@ -27,6 +29,8 @@ Chat commands (type them in the chat):
   /next        skip this stranger and find a new one
   /reconnect   rebuild the connection to this stranger
   /stats       show connection details
+  /block       never meet this (or the last) stranger again
+  /report WHY  report this (or the last) stranger to the server operator
   /clear       clear the chat log
   /help        show commands and keys
   /quit        leave and exit (also Ctrl+C)`;
@@ -42,8 +46,8 @@ Examples:
 ${SLASH_HELP}
 
 JSON mode (--json): one command per stdin line ({"cmd":"send","text":"hi"}, {"cmd":"next"},
-{"cmd":"typing"}, {"cmd":"reconnect"}, {"cmd":"quit"}, or plain text: /next, /reconnect, /typing,
-/quit, anything else is sent); one event per stdout line: {"event":"…","ts":…,…}. End of stdin quits.
+{"cmd":"typing"}, {"cmd":"reconnect"}, {"cmd":"block"}, {"cmd":"report","reason":"…"}, {"cmd":"quit"},
+or plain text: /next, /reconnect, /typing, /block, /report WHY, /quit, anything else is sent); one event per stdout line: {"event":"…","ts":…,…}. End of stdin quits.
 
 Environment:
   RANDCHAT_SERVER      default for --server
@@ -52,6 +56,9 @@ Environment:
   RANDCHAT_LOG_FILE    default for --log-file
   RANDCHAT_HOST, RANDCHAT_PORT   defaults for "randchat server"
   RANDCHAT_FFMPEG      ffmpeg binary (default for --ffmpeg; see "randchat doctor")
+  RANDCHAT_TURN_USER, RANDCHAT_TURN_PASS   credentials for --turn (the password only from env)
+  RANDCHAT_BLOCK_FILE  default for --block-file
+  RANDCHAT_TURN_SECRET, RANDCHAT_SERVER_SECRET   "randchat server" secrets (or --*-secret-file)
   NO_COLOR, FORCE_COLOR          colour output (https://no-color.org)
 
 Exit codes: 0 ok · 1 failure · 2 usage · 3 signaling unreachable · 4 protocol mismatch ·
@@ -104,8 +111,10 @@ export function createProgram(deps: CliDeps): Command {
       setExit(await runDemo(cmd.opts<DemoFlags>(), deps));
     });
 
-  addServerOptions(
-    program.command('server').description('run a signaling server; prints its ws:// URL on stdout'),
+  addServerNetOptions(
+    addServerOptions(
+      program.command('server').description('run a signaling server; prints its ws:// URL on stdout'),
+    ),
   ).action(async (_flags, cmd: Command) => {
     const { runServer } = await import('./server-command.js');
     setExit(await runServer(cmd.opts<ServerFlags>(), deps));
@@ -208,14 +217,23 @@ function addServerOptions(cmd: Command): Command {
         ).argParser(parseRate),
       )
       .addOption(
-        new Option('--ice-server <url>', 'STUN/TURN URL handed to clients (repeatable)')
+        new Option('--ice-server <url>', 'deprecated: use --stun / --turn (STUN/TURN URL, repeatable)')
           .argParser(collect)
           .default([]),
+      )
+      .addOption(
+        new Option('--redis <url>', 'multi-node: share queue, pairs and resume tokens through Redis')
+          .env('RANDCHAT_REDIS')
+          .argParser(parseRedisUrl),
       ),
   );
 }
 
 function addChatOptions(cmd: Command): Command {
+  return addChatMediaOptions(addChatNetOptions(addChatBaseOptions(cmd)));
+}
+
+function addChatBaseOptions(cmd: Command): Command {
   return addCommonOptions(
     cmd
       .addOption(
@@ -257,6 +275,12 @@ function interestsOption(): Option {
 
 function num(flags: string, description: string, min: number): Option {
   return new Option(flags, description).argParser(intAtLeast(min));
+}
+
+function parseRedisUrl(value: string): string {
+  if (!/^rediss?:\/\/[^\s]+$/.test(value))
+    throw new InvalidArgumentError('expected a redis:// or rediss:// URL');
+  return value;
 }
 
 function collect(value: string, previous: string[] = []): string[] {

@@ -3,7 +3,7 @@ import { ExitCodes, type ExitCode } from '../errors.js';
 import type { ServerOptions } from '../signaling/server/index.js';
 import type { CliDeps } from './deps.js';
 import type { ServerFlags } from './flags.js';
-import { openLogger } from './logging.js';
+import { onHangup, openServerLogger, serverNetOptions } from './server-net.js';
 import { safeLine } from './terminal-text.js';
 
 /** Maps parsed flags onto server options (only the ones given; the server owns the defaults). */
@@ -25,25 +25,28 @@ export function serverOptionsFromFlags(flags: ServerFlags): ServerOptions {
 }
 
 export async function runServer(flags: ServerFlags, deps: CliDeps): Promise<ExitCode> {
-  const log = openLogger({
-    level: flags.logLevel,
-    file: flags.logFile,
-    stderrAllowed: true,
-    writeErr: deps.writeErr,
-    name: 'server',
-  });
+  const log = openServerLogger(flags, deps.writeErr);
   const chatter = (text: string): void => {
     if (flags.logLevel !== 'silent') deps.writeErr(`randchat: ${text}\n`);
   };
   try {
     const { startServer } = await import('../signaling/server/index.js');
+    const options = serverOptionsFromFlags(flags);
+    const net = await serverNetOptions(flags, deps.env);
+    if (!net.ok) {
+      deps.writeErr(`randchat: ${safeLine(net.message)}\n`);
+      return ExitCodes.USAGE;
+    }
+    Object.assign(options, net.options);
+    for (const w of net.warnings) chatter(w);
+    if (flags.redis !== undefined) {
+      const { redisBroker } = await import('../signaling/server/redis-broker.js');
+      options.broker = redisBroker({ url: flags.redis });
+      chatter(`multi-node mode: matchmaking state in ${safeLine(redactUrl(flags.redis))}`);
+    }
     let server;
     try {
-      server = await startServer({
-        ...serverOptionsFromFlags(flags),
-        version: deps.version,
-        logger: log.logger,
-      });
+      server = await startServer({ ...options, version: deps.version, logger: log.logger });
     } catch (err) {
       const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
       const why =
@@ -57,16 +60,24 @@ export async function runServer(flags: ServerFlags, deps: CliDeps): Promise<Exit
     }
     deps.writeOut(`${server.url}\n`);
     chatter(`signaling server listening on ${server.url} (Ctrl+C to stop)`);
+    const running = server;
+    const offHangup = onHangup(() => void running.reloadBans());
     await new Promise<void>((resolve) => {
       const off = deps.onSignal(() => {
         off();
         resolve();
       });
     });
+    offHangup();
     chatter('shutting down…');
     await server.close('server shutting down');
     return ExitCodes.OK;
   } finally {
     await log.close();
   }
+}
+
+/** The URL without its password, for logs. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*:)?[^@/]*@/, (_m, user: string | undefined) => `//${user ?? ''}***@`);
 }

@@ -53,6 +53,8 @@ export type ChatChannelEvents = {
   delivered: [{ id: string }];
   typing: [];
   bye: [{ reason: ByeReason }];
+  /** The stranger's media notice: what they send now. */
+  media: [{ video: boolean; audio: boolean; recording: boolean }];
   /** Nothing received for `partnerTimeoutMs`; emitted once per attachment. */
   timeout: [];
   /** Round-trip time of one ping, in ms. */
@@ -86,6 +88,8 @@ export class ChatChannel extends TypedEmitter<ChatChannelEvents> {
   #pingSeq = 0;
   readonly #pings = new Map<number, number>();
   #rttMs: number | null = null;
+  /** Our last media notice, re-sent on every attach (a rebuilt connection starts fresh). */
+  #media: PeerMessage | null = null;
 
   constructor(opts: ChatChannelOptions = {}) {
     super();
@@ -116,6 +120,7 @@ export class ChatChannel extends TypedEmitter<ChatChannelEvents> {
     this.#heartbeat = this.#clock.setInterval(() => this.#ping(), this.#heartbeatMs);
     this.#armWatchdog(this.#partnerTimeoutMs);
     this.#flush();
+    if (this.#media) this.#write(this.#media);
   }
 
   /** The transport is gone: stop the heartbeat, keep every pending message for the next attach. */
@@ -163,6 +168,12 @@ export class ChatChannel extends TypedEmitter<ChatChannelEvents> {
     if (!this.#write({ t: 'typing' })) return false;
     this.#lastTypingSent = now;
     return true;
+  }
+
+  /** Tells the stranger what we send (now and after every re-attach). */
+  media(notice: { video: boolean; audio: boolean; recording: boolean }): void {
+    this.#media = { t: 'media', ...notice };
+    this.#write(this.#media);
   }
 
   /** Tells the stranger we leave. True when the frame was written. */
@@ -220,6 +231,9 @@ export class ChatChannel extends TypedEmitter<ChatChannelEvents> {
       }
       case 'bye':
         this.emit('bye', { reason: msg.reason });
+        return;
+      case 'media':
+        this.emit('media', { video: msg.video, audio: msg.audio, recording: msg.recording });
         return;
       default: {
         const never: never = msg;

@@ -13,7 +13,7 @@ import type { Clock, Timer } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
 import { ChatChannel } from './chat-channel.js';
-import { PeerLink } from './peer-link.js';
+import { PeerLink, type PeerLinkOptions } from './peer-link.js';
 import { sanitizeText } from './sanitize.js';
 import type { CandidateType, ChatMessage } from './session-events.js';
 
@@ -21,6 +21,8 @@ export interface MatchConnectionOptions {
   info: MatchInfo;
   iceServers: IceServer[];
   loopbackOnly: boolean;
+  /** Media and chat only through TURN (see PeerLinkOptions.relayOnly). */
+  relayOnly?: boolean;
   clock: Clock;
   logger: Logger;
   /** Sends a signal for generation `gen` to the partner (through the server). */
@@ -29,6 +31,10 @@ export interface MatchConnectionOptions {
   partnerTimeoutMs?: number;
   peerConnectTimeoutMs?: number;
   statsIntervalMs?: number;
+  /** Media hooks for each peer-connection generation (tracks, codecs, early RTP). */
+  peerHooks?: (
+    gen: number,
+  ) => Pick<PeerLinkOptions, 'prepare' | 'onPeerConnection' | 'pendingRtp' | 'codecs'>;
 }
 
 /** Why the peer-to-peer side believes the stranger is gone. */
@@ -44,6 +50,8 @@ export type MatchConnectionEvents = {
   /** The current generation could not connect (ICE failure or timeout). */
   failed: [RandchatError];
   stats: [{ rttMs: number | null; candidateType: CandidateType }];
+  /** The stranger's media notice. */
+  media: [{ video: boolean; audio: boolean; recording: boolean }];
 };
 
 export class MatchConnection extends TypedEmitter<MatchConnectionEvents> {
@@ -59,6 +67,8 @@ export class MatchConnection extends TypedEmitter<MatchConnectionEvents> {
   #opened = false;
   #closed = false;
   #statsTimer: Timer | undefined;
+  /** The freshest ICE servers (TURN credentials are re-issued with every rebuild). */
+  #iceServers: IceServer[];
 
   constructor(opts: MatchConnectionOptions) {
     super();
@@ -67,6 +77,7 @@ export class MatchConnection extends TypedEmitter<MatchConnectionEvents> {
     this.interests = opts.info.interests;
     this.#gen = opts.info.gen;
     this.#role = opts.info.role;
+    this.#iceServers = opts.iceServers;
     this.#matchedAt = this.#genStartedAt = opts.clock.now();
     this.#chat = this.#newChat();
   }
@@ -94,9 +105,10 @@ export class MatchConnection extends TypedEmitter<MatchConnectionEvents> {
     return true;
   }
 
-  /** Replaces the peer connection with a new one for generation `gen`. */
-  rebuild(gen: number, role: Role): void {
+  /** Replaces the peer connection with a new one for generation `gen` (with fresher ICE servers if given). */
+  rebuild(gen: number, role: Role, iceServers?: IceServer[]): void {
     if (this.#closed) return;
+    if (iceServers) this.#iceServers = iceServers;
     this.#gen = gen;
     this.#role = role;
     this.#genStartedAt = this.#opts.clock.now();
@@ -115,6 +127,11 @@ export class MatchConnection extends TypedEmitter<MatchConnectionEvents> {
 
   typing(): void {
     this.#chat.typing();
+  }
+
+  /** Tells the stranger what we send (repeated on every new connection generation). */
+  media(notice: { video: boolean; audio: boolean; recording: boolean }): void {
+    this.#chat.media(notice);
   }
 
   /** Tells the stranger, over the data channel, why we are leaving (best effort). */
@@ -145,6 +162,7 @@ export class MatchConnection extends TypedEmitter<MatchConnectionEvents> {
     chat.on('message', ({ id, text }) => this.emit('message', { id, text: sanitizeText(text) }));
     chat.on('delivered', (d) => this.emit('delivered', d));
     chat.on('typing', () => this.emit('typing'));
+    chat.on('media', (n) => this.emit('media', n));
     chat.on('bye', ({ reason }) => this.emit('gone', { reason }));
     chat.on('timeout', () => this.emit('gone', { reason: 'timeout' }));
     chat.on('protocol-error', (e) => this.#opts.logger.debug('bad frame from stranger', { ...e }));
@@ -156,12 +174,14 @@ export class MatchConnection extends TypedEmitter<MatchConnectionEvents> {
     const gen = this.#gen;
     const link = new PeerLink({
       role: this.#role,
-      iceServers: this.#opts.iceServers,
+      iceServers: this.#iceServers,
       loopbackOnly: this.#opts.loopbackOnly,
+      ...(this.#opts.relayOnly ? { relayOnly: true } : {}),
       clock,
       logger,
       ...(peerConnectTimeoutMs ? { connectTimeoutMs: peerConnectTimeoutMs } : {}),
       sendSignal: (data) => sendSignal(gen, data),
+      ...this.#opts.peerHooks?.(gen),
     });
     this.#link = link;
     const current = (): boolean => this.#link === link && !this.#closed;

@@ -17,14 +17,21 @@ import type { IceServer, Role, SignalData } from '../signaling/protocol.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
+import { hasTurnCredentials, isLoopbackTurn, isRelayCandidate, relayOnlySdp, scrubRelated } from './relay.js';
 import type { CandidateType } from './session-events.js';
 
 export interface PeerLinkOptions {
   role: Role;
   /** STUN/TURN servers (werift's public default is never used). Ignored when `loopbackOnly`. */
   iceServers: IceServer[];
-  /** Gather and accept only 127.0.0.1 UDP candidates (tests, demo on one machine). */
+  /** Gather and accept only 127.0.0.1 UDP candidates (tests, demo on one machine). TURN still works. */
   loopbackOnly?: boolean;
+  /**
+   * Send everything through TURN (`iceTransportPolicy: 'relay'`): only `typ relay` candidates ever
+   * leave, with their related address blanked, so the stranger never learns our address. Fails with
+   * ERR_RELAY_UNAVAILABLE when no TURN server with credentials is given or none answers.
+   */
+  relayOnly?: boolean;
   /** Sends a negotiation payload to the partner (through the signaling server). */
   sendSignal(data: SignalData): void;
   clock?: Clock;
@@ -38,6 +45,12 @@ export interface PeerLinkOptions {
    * the offer is applied, before the answer) — the place to add media transceivers/tracks.
    */
   prepare?: (pc: RTCPeerConnection) => void | Promise<void>;
+  /** Called right after the RTCPeerConnection is created (subscribe to remote tracks here). */
+  onPeerConnection?: (pc: RTCPeerConnection) => void;
+  /** Queue RTP written before DTLS is up instead of dropping it (media starts before connect). */
+  pendingRtp?: boolean;
+  /** Media codecs in preference order (werift's default: Opus, PCMU, VP8). */
+  codecs?: RTCPeerConnectionConfig['codecs'];
 }
 
 export type PeerLinkEvents = {
@@ -74,6 +87,7 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
   #remoteSet = false;
   readonly #remoteQueue: RemoteCandidate[] = [];
   #remoteCandidates = 0;
+  #relayGathered = false;
 
   constructor(opts: PeerLinkOptions) {
     super();
@@ -82,7 +96,9 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
     this.#log = opts.logger ?? silentLogger;
     this.#pc = new RTCPeerConnection(peerConfig(opts));
     const pc = this.#pc;
+    opts.onPeerConnection?.(pc);
     this.#sub(pc.onIceCandidate, (c) => {
+      if (opts.relayOnly) return this.#relayCandidate(c);
       const data: SignalData = c
         ? {
             kind: 'candidate',
@@ -127,10 +143,20 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
   start(): Promise<void> {
     if (this.#started || this.#done) return this.#chain;
     this.#started = true;
-    this.#timer = this.#clock.setTimeout(
-      () => this.#fail(ErrorCodes.PEER_TIMEOUT, `data channel not open after ${this.#timeoutMs} ms`),
-      this.#timeoutMs,
-    );
+    if (this.#opts.relayOnly && !hasTurnCredentials(this.#opts.iceServers)) {
+      this.#fail(ErrorCodes.RELAY_UNAVAILABLE, 'relay-only needs a TURN server with credentials');
+      return this.#chain;
+    }
+    this.#timer = this.#clock.setTimeout(() => {
+      // relayOnly: werift keeps retrying a TURN server that refuses us; name the real cause.
+      if (this.#opts.relayOnly && !this.#relayGathered) {
+        return this.#fail(
+          ErrorCodes.RELAY_UNAVAILABLE,
+          'no relay address from the TURN server (credentials?)',
+        );
+      }
+      this.#fail(ErrorCodes.PEER_TIMEOUT, `data channel not open after ${this.#timeoutMs} ms`);
+    }, this.#timeoutMs);
     if (this.#opts.role === 'answerer') return this.#chain;
     return this.#enqueue(async () => {
       await this.#opts.prepare?.(this.#pc);
@@ -255,10 +281,32 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
     this.emit('open');
   }
 
+  /** relayOnly: passes on relay candidates only (scrubbed), and fails if gathering found none. */
+  #relayCandidate(c: { candidate: string; sdpMid?: string; sdpMLineIndex?: number } | undefined): void {
+    const candidate = c?.candidate;
+    if (candidate !== undefined && !isRelayCandidate(candidate)) return;
+    if (candidate === undefined && !this.#relayGathered) {
+      return this.#fail(ErrorCodes.RELAY_UNAVAILABLE, 'the TURN server gave no relay address (credentials?)');
+    }
+    if (candidate !== undefined) this.#relayGathered = true;
+    const data: SignalData =
+      candidate === undefined
+        ? { kind: 'end-of-candidates' }
+        : {
+            kind: 'candidate',
+            candidate: scrubRelated(candidate),
+            sdpMid: c?.sdpMid ?? null,
+            sdpMLineIndex: c?.sdpMLineIndex ?? null,
+          };
+    if (this.#localQueue) this.#localQueue.push(data);
+    else this.#signal(data);
+  }
+
   #sendDescription(): void {
     const desc = this.#pc.localDescription;
     if (!desc) throw new Error('no local description');
-    this.#signal({ kind: 'description', type: desc.type as 'offer' | 'answer', sdp: desc.sdp });
+    const sdp = this.#opts.relayOnly ? relayOnlySdp(desc.sdp) : desc.sdp;
+    this.#signal({ kind: 'description', type: desc.type as 'offer' | 'answer', sdp });
     for (const c of this.#localQueue ?? []) this.#signal(c);
     this.#localQueue = null;
   }
@@ -302,12 +350,19 @@ export class PeerLink extends TypedEmitter<PeerLinkEvents> {
 }
 
 function peerConfig(opts: PeerLinkOptions): RTCPeerConnectionConfig {
-  const stun = { iceStunGatherTimeout: (opts.stunGatherTimeoutMs ?? 2000) / 1000, iceUseTcp: false };
+  const stun = {
+    iceStunGatherTimeout: (opts.stunGatherTimeoutMs ?? 2000) / 1000,
+    iceUseTcp: false,
+    ...(opts.relayOnly ? { iceTransportPolicy: 'relay' as const } : {}),
+    ...(opts.pendingRtp ? { pendingRtp: true } : {}),
+    ...(opts.codecs ? { codecs: opts.codecs } : {}),
+  };
   if (!opts.loopbackOnly) return { ...stun, iceServers: opts.iceServers };
   // werift never gathers loopback by itself: add it, skip the real interfaces, bind sockets to it.
+  // Only TURN servers on 127.0.0.1 are kept (tests run coturn there); STUN would only find 127.0.0.1.
   return {
     ...stun,
-    iceServers: [],
+    iceServers: opts.iceServers.filter(isLoopbackTurn),
     iceUseIpv4: false,
     iceUseIpv6: false,
     iceAdditionalHostAddresses: [LOOPBACK],

@@ -7,6 +7,7 @@
  * - `typing` the sender is typing (throttled by the sender).
  * - `ping` / `pong` application heartbeat; `pong` echoes `n`.
  * - `bye`    the sender is leaving: `skipped` (pressed next) or `left` (quit).
+ * - `media`  what the sender sends now: `video`, `audio` (false = paused/muted/none), `recording`.
  */
 import { ErrorCodes } from '../errors.js';
 import type { ParseResult } from '../signaling/protocol.js';
@@ -29,9 +30,10 @@ export type PeerMessage =
   | { t: 'typing' }
   | { t: 'ping'; n: number }
   | { t: 'pong'; n: number }
-  | { t: 'bye'; reason: ByeReason };
+  | { t: 'bye'; reason: ByeReason }
+  | { t: 'media'; video: boolean; audio: boolean; recording: boolean };
 export type PeerMessageType = PeerMessage['t'];
-const TYPES: readonly PeerMessageType[] = ['msg', 'ack', 'typing', 'ping', 'pong', 'bye'];
+const TYPES: readonly PeerMessageType[] = ['msg', 'ack', 'typing', 'ping', 'pong', 'bye', 'media'];
 
 /** Number of Unicode code points (what {@link MAX_TEXT_CHARS} counts). */
 export function codePointLength(s: string): number {
@@ -62,6 +64,11 @@ function seq(o: Obj): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_SEQ) {
     return bad(`"n" must be an integer in [0, ${MAX_SEQ}]`);
   }
+  return v;
+}
+function flag(o: Obj, key: string): boolean {
+  const v = o[key];
+  if (typeof v !== 'boolean') return bad(`"${key}" must be a boolean`);
   return v;
 }
 function text(o: Obj): string {
@@ -113,6 +120,9 @@ export function parsePeerMessage(raw: string): ParseResult<PeerMessage> {
         msg = { t, reason: reason as ByeReason };
         break;
       }
+      case 'media':
+        msg = { t, video: flag(obj, 'video'), audio: flag(obj, 'audio'), recording: flag(obj, 'recording') };
+        break;
       default: {
         const never: never = t;
         return bad(`unknown frame type ${String(never)}`);

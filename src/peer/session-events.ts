@@ -3,6 +3,7 @@
  * bots, tests). A face calls the {@link SessionCommands} and listens to {@link SessionEvents}.
  */
 import type { ErrorCode } from '../errors.js';
+import type { MediaEvents } from '../media/pipeline/media-types.js';
 import type { LeaveReason, Role } from '../signaling/protocol.js';
 
 /** idle → searching → connecting → connected → (reconnecting) → … → closed */
@@ -28,7 +29,8 @@ export interface ChatMessage {
 
 export type Who = 'self' | 'partner';
 
-export type SessionEvents = {
+/** Media events (`first-frame`, `media-stats`, `partner-media`, …): see src/media/pipeline/media-types.ts. */
+export type SessionEvents = MediaEvents & {
   state: [{ state: SessionState; prev: SessionState }];
   /** The server paired us with a stranger. */
   matched: [{ matchId: string; role: Role; interests: string[] }];
@@ -69,6 +71,17 @@ export interface SessionCommands {
   send(text: string): string;
   /** Tell the stranger we are typing (throttled). */
   typing(): void;
+  /**
+   * Never be matched with the current (else the last) stranger again, and skip them if still
+   * here. Persists across runs with a block store. Throws ERR_NO_STRANGER when there was nobody.
+   */
+  block(): void;
+  /** Report the current (else the last) stranger to the server operator. Throws ERR_NO_STRANGER / ERR_BAD_COMMAND. */
+  report(reason: string): void;
+  /** Send our video (true) or pause it; the stranger gets `partner-media {video:false}`. No-op without media. */
+  setVideo?(on: boolean): void;
+  /** Mute or unmute our audio; the stranger gets `partner-media {audio:false}`. No-op without media. */
+  setMuted?(muted: boolean): void;
   /** Leave and close everything. Idempotent. */
   stop(): Promise<void>;
 }

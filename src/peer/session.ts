@@ -7,12 +7,23 @@
  */
 import { ErrorCodes, RandchatError, toRandchatError } from '../errors.js';
 import { SignalingClient, type WelcomeMessage } from '../signaling/client.js';
-import type { IceServer, MatchInfo, Role, ServerMessage, SignalData } from '../signaling/protocol.js';
+import {
+  MAX_BLOCK_TAGS,
+  MAX_REPORT_CHARS,
+  type IceServer,
+  type MatchInfo,
+  type Role,
+  type ServerMessage,
+  type SignalData,
+} from '../signaling/protocol.js';
 import type { ReconnectPolicy } from '../signaling/reconnect-policy.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
+import type { FrameSize, MediaOptions } from '../media/pipeline/media-types.js';
+import type { MatchMedia } from '../media/pipeline/match-media.js';
 import { MatchConnection } from './match-connection.js';
+import { SessionMedia } from './session-media.js';
 import { sanitizeText } from './sanitize.js';
 import type { CandidateType, SessionCommands, SessionEvents, SessionState } from './session-events.js';
 
@@ -36,6 +47,22 @@ export interface SessionOptions {
   signalingPingMs?: number;
   /** How long a peer connection may take to open (ms). */
   peerConnectTimeoutMs?: number;
+  /** Everything through TURN: the stranger never learns our address (see PeerLink). */
+  relayOnly?: boolean;
+  /** Extra CA certificates (PEM) for a `wss://` server. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Where `/block` keeps its tags, and our identity, across runs (see src/cli/block-file.ts). */
+  blockStore?: BlockStore;
+  /** Video and audio through ffmpeg (absent: text only). See src/media/pipeline. */
+  media?: MediaOptions;
+}
+
+/** Persistent blocks: an identity sent in `hello` and the peer tags of blocked strangers. */
+export interface BlockStore {
+  readonly identity: string;
+  /** The most recent tags (at most MAX_BLOCK_TAGS are sent). */
+  tags(): string[];
+  add(tag: string): void;
 }
 
 type PartnerLeftReason = SessionEvents['partner-left'][0]['reason'];
@@ -55,6 +82,12 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
   #outbox: { matchId: string; gen: number; data: SignalData }[] = [];
   #rebuildRequested = false;
   #everWelcomed = false;
+  /** The freshest ICE servers from the server (welcome, then matched/rebuild with new credentials). */
+  #serverIce: IceServer[] = [];
+  /** Block tag of the current stranger, kept after they leave (for /block, /report afterwards). */
+  #peerTag: string | null = null;
+  #hadStranger = false;
+  readonly #media: SessionMedia | null;
 
   constructor(opts: SessionOptions) {
     super();
@@ -69,6 +102,8 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
       logger: this.#log.child('signaling'),
       ...(opts.reconnectPolicy ? { policy: opts.reconnectPolicy } : {}),
       ...(opts.signalingPingMs ? { pingIntervalMs: opts.signalingPingMs } : {}),
+      ...(opts.ca === undefined ? {} : { ca: opts.ca }),
+      ...(opts.blockStore ? { helloExtras: () => blockHello(opts.blockStore!) } : {}),
     });
     this.#client.on('welcome', (w) => this.#onWelcome(w));
     this.#client.on('message', (m) => this.#onServerMessage(m));
@@ -77,6 +112,13 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
       this.emit('reconnecting', { who: 'self', attempt, delayMs }),
     );
     this.#client.on('fatal', (err) => this.#onSignalingFatal(err));
+    this.#media = opts.media
+      ? new SessionMedia(opts.media, {
+          logger: this.#log.child('media'),
+          clock: this.#clock,
+          emit: (name, ...args) => this.emit(name, ...(args as SessionEvents[typeof name])),
+        })
+      : null;
   }
 
   get state(): SessionState {
@@ -106,6 +148,7 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
     if (this.#state === 'closed') throw closedError();
     if (this.#everWelcomed) return;
     this.#setState('searching');
+    void this.#media?.init();
     try {
       await this.#client.connect();
     } catch (err) {
@@ -171,6 +214,46 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
     if (this.#state === 'connected') this.#match?.typing();
   }
 
+  /** Sends our video (true) or pauses it (the camera is released); the stranger sees "video paused". */
+  setVideo(on: boolean): void {
+    this.#media?.setVideo(on);
+  }
+
+  /** Mutes our audio (the microphone is released); the stranger sees "muted". */
+  setMuted(muted: boolean): void {
+    this.#media?.setMuted(muted);
+  }
+
+  /** Size the stranger's video is decoded to (the video pane); restarts the decoder. */
+  setVideoSize(size: FrameSize): void {
+    this.#media?.setReceiveSize(size);
+  }
+
+  /** The current stranger's media pipeline, null without media (tests, benchmarks). */
+  get media(): MatchMedia | null {
+    return this.#media?.current ?? null;
+  }
+
+  /** Never meet the current (else the last) stranger again; skips them if still here. */
+  block(): void {
+    if (this.#state === 'closed') return this.#emitError(closedError());
+    if (!this.#hadStranger) throw noStranger('block');
+    this.#client.send({ type: 'block' });
+    if (this.#peerTag !== null) this.#opts.blockStore?.add(this.#peerTag);
+    if (this.#match) this.next();
+  }
+
+  /** Reports the current (else the last) stranger to the server's operator. */
+  report(reason: string): void {
+    if (this.#state === 'closed') return this.#emitError(closedError());
+    if (!this.#hadStranger) throw noStranger('report');
+    const text = reason.trim().slice(0, MAX_REPORT_CHARS);
+    if (text === '') throw new RandchatError(ErrorCodes.BAD_COMMAND, 'say why: /report <reason>');
+    if (!this.#client.send({ type: 'report', reason: text })) {
+      throw new RandchatError(ErrorCodes.NOT_CONNECTED, 'the server is unreachable; try again soon');
+    }
+  }
+
   async stop(): Promise<void> {
     if (this.#state === 'closed') return;
     if (this.#match) {
@@ -183,6 +266,7 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
   // ------------------------------------------------------------------ signaling
 
   #onWelcome(w: WelcomeMessage): void {
+    this.#serverIce = w.iceServers;
     const first = !this.#everWelcomed;
     this.#everWelcomed = true;
     this.emit('signaling', { up: true });
@@ -229,6 +313,9 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
         if (!m) this.#setState('searching');
         return;
       case 'matched':
+        if (msg.iceServers) this.#serverIce = msg.iceServers;
+        this.#peerTag = msg.peerTag ?? null;
+        this.#hadStranger = true;
         return this.#beginMatch(msg);
       case 'signal':
         if (!m || msg.matchId !== m.matchId || !m.handleSignal(msg.gen, msg.data)) {
@@ -236,6 +323,7 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
         }
         return;
       case 'rebuild':
+        if (msg.iceServers) this.#serverIce = msg.iceServers;
         if (m && msg.matchId === m.matchId) this.#rebuild(msg.gen, msg.role);
         return;
       case 'partner-reconnecting':
@@ -268,8 +356,9 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
     const { matchId } = info;
     const m = new MatchConnection({
       info,
-      iceServers: this.#opts.iceServers ?? this.#client.welcome?.iceServers ?? [],
+      iceServers: this.#opts.iceServers ?? this.#serverIce,
       loopbackOnly: this.#opts.loopbackOnly ?? false,
+      ...(this.#opts.relayOnly ? { relayOnly: true } : {}),
       clock: this.#clock,
       logger: this.#log.child('peer'),
       ...pick(this.#opts, ['heartbeatMs', 'partnerTimeoutMs', 'peerConnectTimeoutMs']),
@@ -277,7 +366,14 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
         if (!this.#client.send({ type: 'signal', matchId, gen, data }))
           this.#outbox.push({ matchId, gen, data });
       },
+      ...(this.#media ? { peerHooks: this.#media.beginMatch(matchId) } : {}),
     });
+    if (this.#media) {
+      const media = this.#media;
+      media.sendNotice = (n) => m.media(n);
+      m.media(media.notice());
+      m.on('media', (n) => media.partnerNotice(n));
+    }
     this.#match = m;
     this.#autoRebuilds = 0;
     m.on('open', (o) => this.#onOpen(m, o));
@@ -304,6 +400,7 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
     this.#setState('connected');
     if (!o.firstOpen) this.emit('resumed', { who: this.#rebuildRequested ? 'self' : 'partner' });
     this.#rebuildRequested = false;
+    this.#media?.chatReady();
     this.emit('connected', { matchId: m.matchId, setupMs: o.setupMs, candidateType: o.candidateType });
   }
 
@@ -322,7 +419,7 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
   #rebuild(gen: number, role: Role): void {
     const m = this.#match;
     if (!m) return;
-    m.rebuild(gen, role);
+    m.rebuild(gen, role, this.#opts.iceServers ?? this.#serverIce);
     this.#setState('reconnecting');
     this.emit('reconnecting', { who: this.#rebuildRequested ? 'self' : 'partner' });
   }
@@ -347,6 +444,8 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
     this.#match = null;
     this.#outbox = [];
     this.#rebuildRequested = false;
+    if (this.#media) this.#media.sendNotice = null;
+    this.#media?.endMatch();
     const ids = m?.close() ?? [];
     if (ids.length > 0) this.emit('undelivered', { ids, reason });
   }
@@ -354,7 +453,7 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
   async #close(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#setState('closed');
-    await this.#client.close();
+    await Promise.all([this.#client.close(), this.#media?.close()]);
   }
 
   /** (A method, so TypeScript does not narrow the state across an await.) */
@@ -372,6 +471,14 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
   #emitError(err: RandchatError): void {
     this.emit('error', { code: err.code, message: err.message, fatal: false });
   }
+}
+
+function noStranger(what: string): RandchatError {
+  return new RandchatError(ErrorCodes.NO_STRANGER, `No stranger to ${what} yet.`);
+}
+
+function blockHello(store: BlockStore): { identity: string; blockTags: string[] } {
+  return { identity: store.identity, blockTags: store.tags().slice(-MAX_BLOCK_TAGS) };
 }
 
 function closedError(): RandchatError {

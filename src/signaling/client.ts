@@ -32,6 +32,10 @@ export interface SignalingClientOptions {
   pingIntervalMs?: number;
   /** How long one connection attempt may take (ms). */
   connectTimeoutMs?: number;
+  /** Extra CA certificate(s) (PEM) to trust for `wss://` (tests, private servers). */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Fields added to every `hello` (read at each connect: block tags may have grown). */
+  helloExtras?: () => { identity?: string; blockTags?: string[] };
 }
 
 export type SignalingClientEvents = {
@@ -143,9 +147,16 @@ export class SignalingClient extends TypedEmitter<SignalingClientEvents> {
       if (this.#opts.interests?.length) hello.interests = this.#opts.interests;
       if (this.#resumeToken) hello.resumeToken = this.#resumeToken;
       if (this.#opts.clientName) hello.client = this.#opts.clientName;
+      const extras = this.#opts.helloExtras?.() ?? {};
+      if (extras.identity !== undefined) hello.identity = extras.identity;
+      if (extras.blockTags?.length) hello.blockTags = extras.blockTags;
 
       let settled = false;
-      const ws = new WebSocket(this.#opts.url, { perMessageDeflate: false, maxPayload: 1 << 20 });
+      const ws = new WebSocket(this.#opts.url, {
+        perMessageDeflate: false,
+        maxPayload: 1 << 20,
+        ...(this.#opts.ca === undefined ? {} : { ca: this.#opts.ca }),
+      });
       this.#ws = ws;
       const timeout = this.#clock.setTimeout(() => {
         fail(

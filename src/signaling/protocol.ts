@@ -20,6 +20,12 @@ export const MAX_TOKEN_CHARS = 128;
 export const MAX_INTERESTS = 10;
 export const MAX_INTEREST_CHARS = 32;
 export const MAX_ERROR_MESSAGE_CHARS = 500;
+/** Block tags a `hello` may carry (the client sends its most recent ones). */
+export const MAX_BLOCK_TAGS = 256;
+export const MAX_TAG_CHARS = 128;
+/** A client identity: 16–128 characters, opaque to the server (which only keeps an HMAC of it). */
+export const MIN_IDENTITY_CHARS = 16;
+export const MAX_REPORT_CHARS = 500;
 
 export type Role = 'offerer' | 'answerer';
 export type LeaveReason = 'skipped' | 'left' | 'disconnected';
@@ -47,14 +53,28 @@ export interface MatchInfo {
 
 // ---------------------------------------------------------------- client → server
 export type ClientMessage =
-  | { type: 'hello'; v: number; interests?: string[]; resumeToken?: string; client?: string }
+  | {
+      type: 'hello';
+      v: number;
+      interests?: string[];
+      resumeToken?: string;
+      client?: string;
+      /** A random secret the client keeps across runs, so its blocks (and blocks of it) persist. */
+      identity?: string;
+      /** `peerTag`s of strangers this client blocked earlier: never match them again. */
+      blockTags?: string[];
+    }
   | { type: 'join'; interests?: string[] }
   | { type: 'next' }
   | { type: 'leave' }
   | { type: 'signal'; matchId: string; gen: number; data: SignalData }
   | { type: 'rebuild'; matchId: string }
   | { type: 'ping'; t: number }
-  | { type: 'bye' };
+  | { type: 'bye' }
+  /** Never match me with my current (or, if none, my last) stranger again. */
+  | { type: 'block' }
+  /** Report my current (or last) stranger to the operator. */
+  | { type: 'report'; reason: string };
 export type ClientMessageType = ClientMessage['type'];
 
 // ---------------------------------------------------------------- server → client
@@ -73,9 +93,14 @@ export type ServerMessage =
       maxMessageBytes: number;
     }
   | { type: 'queued' }
-  | ({ type: 'matched' } & MatchInfo)
+  | ({ type: 'matched' } & MatchInfo & {
+        /** Fresh ICE servers for this match (short-lived TURN credentials); newer than `welcome`'s. */
+        iceServers?: IceServer[];
+        /** An opaque tag for this stranger, unique to you: store it to block them in later sessions. */
+        peerTag?: string;
+      })
   | { type: 'signal'; matchId: string; gen: number; data: SignalData }
-  | { type: 'rebuild'; matchId: string; gen: number; role: Role }
+  | { type: 'rebuild'; matchId: string; gen: number; role: Role; iceServers?: IceServer[] }
   | { type: 'partner-reconnecting'; matchId: string; graceMs: number }
   | { type: 'partner-resumed'; matchId: string }
   | { type: 'partner-left'; matchId: string; reason: LeaveReason }
@@ -221,6 +246,18 @@ function parseIceServers(v: unknown): IceServer[] {
   });
 }
 
+function stringList(o: Obj, key: string, maxItems: number, maxChars: number): string[] | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length > maxItems)
+    return bad(`"${key}" must be an array of at most ${maxItems}`);
+  return v.map((x): string =>
+    typeof x === 'string' && x.length > 0 && x.length <= maxChars
+      ? x
+      : bad(`"${key}" items must be strings of 1–${maxChars} characters`),
+  );
+}
+
 function parseMatchInfo(o: Obj): MatchInfo {
   return {
     matchId: str(o, 'matchId', MAX_ID_CHARS),
@@ -277,6 +314,8 @@ const CLIENT_TYPES: readonly ClientMessageType[] = [
   'rebuild',
   'ping',
   'bye',
+  'block',
+  'report',
 ];
 
 /** Validates a client → server message (server side). */
@@ -293,6 +332,13 @@ export function parseClientMessage(raw: unknown, maxBytes = MAX_MESSAGE_BYTES): 
         if (i !== undefined) msg.interests = i;
         if (resumeToken !== undefined) msg.resumeToken = resumeToken;
         if (client !== undefined) msg.client = client;
+        const identity = optStr(o, 'identity', MAX_TOKEN_CHARS);
+        if (identity !== undefined) {
+          if (identity.length < MIN_IDENTITY_CHARS) bad(`"identity" needs ${MIN_IDENTITY_CHARS}+ characters`);
+          msg.identity = identity;
+        }
+        const blockTags = stringList(o, 'blockTags', MAX_BLOCK_TAGS, MAX_TAG_CHARS);
+        if (blockTags !== undefined) msg.blockTags = blockTags;
         return msg;
       }
       case 'join': {
@@ -302,7 +348,10 @@ export function parseClientMessage(raw: unknown, maxBytes = MAX_MESSAGE_BYTES): 
       case 'next':
       case 'leave':
       case 'bye':
+      case 'block':
         return { type };
+      case 'report':
+        return { type, reason: str(o, 'reason', MAX_REPORT_CHARS) };
       case 'signal':
         return {
           type,
@@ -364,8 +413,13 @@ export function parseServerMessage(raw: unknown, maxBytes = MAX_MESSAGE_BYTES): 
       }
       case 'queued':
         return { type };
-      case 'matched':
-        return { type, ...parseMatchInfo(o) };
+      case 'matched': {
+        const msg: ServerMessage = { type, ...parseMatchInfo(o) };
+        if (o['iceServers'] !== undefined) msg.iceServers = parseIceServers(o['iceServers']);
+        const peerTag = optStr(o, 'peerTag', MAX_TAG_CHARS);
+        if (peerTag !== undefined) msg.peerTag = peerTag;
+        return msg;
+      }
       case 'signal':
         return {
           type,
@@ -373,13 +427,16 @@ export function parseServerMessage(raw: unknown, maxBytes = MAX_MESSAGE_BYTES): 
           gen: int(o, 'gen', 0, 1_000_000),
           data: parseSignalData(o['data']),
         };
-      case 'rebuild':
-        return {
+      case 'rebuild': {
+        const msg: ServerMessage = {
           type,
           matchId: str(o, 'matchId', MAX_ID_CHARS),
           gen: int(o, 'gen', 0, 1_000_000),
           role: oneOf(o, 'role', ROLES),
         };
+        if (o['iceServers'] !== undefined) msg.iceServers = parseIceServers(o['iceServers']);
+        return msg;
+      }
       case 'partner-reconnecting':
         return { type, matchId: str(o, 'matchId', MAX_ID_CHARS), graceMs: int(o, 'graceMs', 0, 3_600_000) };
       case 'partner-resumed':

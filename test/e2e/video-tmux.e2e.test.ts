@@ -110,22 +110,32 @@ describe.skipIf(!HAVE_TMUX)('video pane beside Ink in a terminal (tmux)', () => 
       // Ink: the input line below the pane, and no video below the pane.
       expect(lines.slice(layout.paneRows).some((l) => l.startsWith('> '))).toBe(true);
       expect(lines.slice(layout.paneRows).join('\n')).not.toMatch(/[▀▄]/);
-      // The pane: ▀ cells with each bar's colour above its half-intensity twin, and the orange self-view.
-      const cells = t.capture(true).split('\n').slice(0, layout.paneRows).map(parseCells);
-      const pairs = new Set(
-        cells
-          .flat()
-          .filter((c) => c.ch === '▀')
-          .map((c) => `${c.fg}/${c.bg}`),
-      );
-      for (const bar of BARS) expect(pairs, `${what}: bar ${bar}`).toContain(`${bar}/${dim(bar)}`);
+      // The pane: ▀ cells with each bar's colour above its half-intensity twin, and the orange self-view
+      // (frames keep arriving after the layout settles: wait until a whole frame of each is drawn).
       const self = layout.self!;
-      const corner = cells
-        .slice(self.row, self.row + self.rows)
-        .flatMap((row) => row.slice(self.col, self.col + self.cols));
-      expect(corner.filter((c) => c.bg === '255,128,0' || c.fg === '255,128,0').length).toBeGreaterThan(
-        (self.cols * self.rows) / 2,
+      const inspect = (escaped: string) => {
+        const cells = escaped.split('\n').slice(0, layout.paneRows).map(parseCells);
+        const pairs = new Set(
+          cells
+            .flat()
+            .filter((c) => c.ch === '▀')
+            .map((c) => `${c.fg}/${c.bg}`),
+        );
+        const corner = cells
+          .slice(self.row, self.row + self.rows)
+          .flatMap((row) => row.slice(self.col, self.col + self.cols));
+        const orange = corner.filter((c) => c.bg === '255,128,0' || c.fg === '255,128,0').length;
+        return { pairs, orange };
+      };
+      const enough = (v: ReturnType<typeof inspect>): boolean =>
+        BARS.every((bar) => v.pairs.has(`${bar}/${dim(bar)}`)) && v.orange > (self.cols * self.rows) / 2;
+      const drawn = inspect(
+        await t.waitForScreen((s) => enough(inspect(s)), 20_000, `${what}: the bars and the self-view`, {
+          escapes: true,
+        }),
       );
+      for (const bar of BARS) expect(drawn.pairs, `${what}: bar ${bar}`).toContain(`${bar}/${dim(bar)}`);
+      expect(drawn.orange).toBeGreaterThan((self.cols * self.rows) / 2);
     };
 
     await checkScreen(100, 30, 'start');

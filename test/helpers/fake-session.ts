@@ -80,6 +80,12 @@ export class FakeSession extends TypedEmitter<SessionEvents> implements SessionL
   typing(): void {
     this.calls.push('typing');
   }
+  block(): void {
+    this.calls.push('block');
+  }
+  report(reason: string): void {
+    this.calls.push(`report:${reason}`);
+  }
   async stop(): Promise<void> {
     this.calls.push('stop');
     this.setState('closed');

@@ -32,6 +32,15 @@ export class EventLog {
       'signaling',
       'stats',
       'error',
+      // media (frames are not recorded: listen to 'remote-frame' directly)
+      'first-frame',
+      'media-stats',
+      'freeze',
+      'black-frame',
+      'frozen-picture',
+      'partner-media',
+      'partner-recording',
+      'media-error',
     ];
     for (const name of names) {
       this.#offs.push(

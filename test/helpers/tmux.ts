@@ -56,11 +56,16 @@ export class Tmux {
   }
 
   /** Polls the screen until `pred` holds; fails with the last screen after `timeoutMs`. */
-  async waitForScreen(pred: (screen: string) => boolean, timeoutMs: number, what: string): Promise<string> {
+  async waitForScreen(
+    pred: (screen: string) => boolean,
+    timeoutMs: number,
+    what: string,
+    opts: { escapes?: boolean } = {},
+  ): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let screen = '';
     while (Date.now() < deadline) {
-      screen = this.capture();
+      screen = this.capture(opts.escapes ?? false);
       if (pred(screen)) return screen;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -159,7 +159,7 @@ export class TestClient extends Inbox<ServerMessage> {
   }
 
   /** Sends a message (or any object, for invalid-input tests) as a JSON text frame. */
-  send(msg: ClientMessage | Record<string, unknown>): void {
+  send(msg: ClientMessage | object): void {
     this.ws.send(encode(msg as ClientMessage));
   }
 

@@ -11,6 +11,9 @@ describe('parseInput', () => {
     ['/stats please', { kind: 'command', name: 'stats' }],
     ['/nope', { kind: 'unknown', name: 'nope' }],
     ['//not a command', { kind: 'chat', text: '/not a command' }],
+    ['/block', { kind: 'command', name: 'block' }],
+    ['/report  Spam and Insults ', { kind: 'command', name: 'report', arg: 'Spam and Insults' }],
+    ['/report', { kind: 'command', name: 'report' }],
   ])('%j → %j', (value, expected) => {
     expect(parseInput(value)).toEqual(expected);
   });
@@ -19,7 +22,10 @@ describe('parseInput', () => {
 describe('slash completion and hints', () => {
   it.each([
     ['/n', '/next'],
-    ['/re', '/reconnect'],
+    ['/rec', '/reconnect'],
+    ['/re', '/re'],
+    ['/rep', '/report'],
+    ['/b', '/block'],
     ['/q', '/quit'],
     ['/', '/'],
     ['/zz', '/zz'],

@@ -6,7 +6,7 @@ import { FakeSession } from '../helpers/fake-session.js';
 
 describe('parseCommandLine', () => {
   const send = (text: string): ParsedLine => ({ kind: 'command', command: { cmd: 'send', text } });
-  const cmd = (c: 'next' | 'reconnect' | 'quit' | 'typing'): ParsedLine => ({
+  const cmd = (c: 'next' | 'reconnect' | 'quit' | 'typing' | 'block'): ParsedLine => ({
     kind: 'command',
     command: { cmd: c },
   });
@@ -29,6 +29,10 @@ describe('parseCommandLine', () => {
     ['{"cmd":"next"}', cmd('next')],
     ['{"cmd":"reconnect"}', cmd('reconnect')],
     ['{"cmd":"quit","extra":1}', cmd('quit')],
+    ['/block', cmd('block')],
+    ['{"cmd":"block"}', cmd('block')],
+    ['/report spam bot', { kind: 'command', command: { cmd: 'report', reason: 'spam bot' } }],
+    ['{"cmd":"report","reason":"rude"}', { kind: 'command', command: { cmd: 'report', reason: 'rude' } }],
   ])('%j → %j', (line, expected) => {
     expect(parseCommandLine(line)).toEqual(expected);
   });
@@ -41,6 +45,7 @@ describe('parseCommandLine', () => {
     ['{"cmd":"dance"}', /unknown "cmd" "dance"/],
     ['{"text":"hi"}', /unknown "cmd" "undefined"/],
     ['{}', /unknown "cmd"/],
+    ['{"cmd":"report"}', /needs a string "reason"/],
   ])('%j is invalid', (line, message) => {
     const parsed = parseCommandLine(line);
     expect(parsed.kind).toBe('invalid');

@@ -29,6 +29,8 @@ describe('documentation', () => {
     'rebuild',
     'ping',
     'bye',
+    'block',
+    'report',
     'welcome',
     'queued',
     'matched',

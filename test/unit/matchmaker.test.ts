@@ -112,6 +112,8 @@ class Harness {
                     : '';
           return `${n(e.to)} ← ${m.type}${detail}`;
         }
+        case 'report':
+          return `report ${n(e.report.reporter)} → ${n(e.report.reported)}: ${e.report.reason}`;
       }
     });
   }

@@ -76,6 +76,21 @@ export function App({ session, onQuit, autoNext, notice, now, reservedRows, vide
         if (view.sessionState === 'connected')
           dispatch({ type: 'system', text: 'You skipped this stranger.' });
         return session.next();
+      case 'block':
+        try {
+          session.block();
+          return systemLine('Blocked: you will not be matched with this stranger again.');
+        } catch (err) {
+          return dispatch({ type: 'system', kind: 'error', text: errorText(err) });
+        }
+      case 'report':
+        if (!arg) return systemLine('Usage: /report <reason>');
+        try {
+          session.report(arg);
+          return systemLine('Reported. Thank you; the server operator will review it.');
+        } catch (err) {
+          return dispatch({ type: 'system', kind: 'error', text: errorText(err) });
+        }
       case 'reconnect':
         session
           .reconnect()

@@ -4,6 +4,8 @@ export const SLASH_COMMANDS = [
   { name: 'next', description: 'skip this stranger and find a new one' },
   { name: 'reconnect', description: 'rebuild the connection to this stranger' },
   { name: 'stats', description: 'show connection details' },
+  { name: 'block', description: 'never meet this (or the last) stranger again, and skip them' },
+  { name: 'report', description: 'report this (or the last) stranger: /report <reason>' },
   { name: 'video', description: 'turn your video on or off: /video on, /video off' },
   { name: 'mute', description: 'mute or unmute your microphone' },
   { name: 'self', description: 'show or hide your own picture in the video pane' },
@@ -23,6 +25,8 @@ export type ParsedInput =
 const NAMES: readonly string[] = SLASH_COMMANDS.map((c) => c.name);
 const isSlashName = (v: string): v is SlashName => NAMES.includes(v);
 const TAKES_ARG: readonly SlashName[] = ['video'];
+/** Commands whose argument is the rest of the line, as typed (`/report spam and insults`). */
+const TAKES_TEXT: readonly SlashName[] = ['report'];
 
 /** `/next` → command; `//hi` → chat "/hi"; other `/x` → unknown; anything else → chat. */
 export function parseInput(value: string): ParsedInput {
@@ -33,6 +37,10 @@ export function parseInput(value: string): ParsedInput {
   const [first, second] = trimmed.slice(1).split(/\s+/, 2);
   const name = first?.toLowerCase() ?? '';
   if (!isSlashName(name)) return { kind: 'unknown', name };
+  if (TAKES_TEXT.includes(name)) {
+    const text = trimmed.slice(1 + (first?.length ?? 0)).trim();
+    return text ? { kind: 'command', name, arg: text } : { kind: 'command', name };
+  }
   return TAKES_ARG.includes(name) && second
     ? { kind: 'command', name, arg: second.toLowerCase() }
     : { kind: 'command', name };

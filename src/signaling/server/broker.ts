@@ -12,9 +12,10 @@
  */
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
+import type { Registry } from 'prom-client';
 import type { ServerMessage } from '../protocol.js';
 import type { Rng } from './rng.js';
-import type { ClientEvent, ConnId, MatchmakerConfig, SessionId } from './state.js';
+import type { AbuseReport, ClientEvent, ConnId, MatchmakerConfig, SessionId } from './state.js';
 
 /** What a broker needs from the server node: its local sockets. Implementations never throw. */
 export interface Delivery {
@@ -24,6 +25,8 @@ export interface Delivery {
   send(session: SessionId, msg: ServerMessage): void;
   /** Close the session's socket on this node and detach it. */
   close(session: SessionId, code: number, reason: string): void;
+  /** An abuse report for the operator (the server logs it). Called on the reporter's node. */
+  report?(report: AbuseReport): void;
 }
 
 export interface BrokerStats {
@@ -39,6 +42,11 @@ export interface Broker {
   /** Feeds one client event. Never throws; failures are logged. */
   dispatch(event: ClientEvent): void;
   stats(): BrokerStats | Promise<BrokerStats>;
+  /**
+   * Whether this node can serve matchmaking right now (`GET /readyz`): the Redis broker answers false
+   * while Redis is unreachable. Absent: always ready.
+   */
+  ready?(): boolean | Promise<boolean>;
   /** Clears every timer and stops delivering. Idempotent. */
   close(): Promise<void>;
 }
@@ -49,6 +57,11 @@ export interface BrokerContext {
   clock: Clock;
   rng: Rng;
   logger: Logger;
+  /**
+   * The server's Prometheus registry (`GET /metrics`), for broker metrics such as Redis round trips
+   * (e.g. a `randchat_broker_round_trip_seconds` histogram). Absent when metrics are off.
+   */
+  registry?: Registry;
 }
 
 export type BrokerFactory = (ctx: BrokerContext) => Broker;

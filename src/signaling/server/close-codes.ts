@@ -9,6 +9,8 @@ export const CloseCodes = {
   GOING_AWAY: 1001,
   /** A frame exceeded the hard size limit (sent by `ws` itself; no error message precedes it). */
   MESSAGE_TOO_BIG: 1009,
+  /** Try again later: multi-node storage is unreachable (preceded by ERR_UNAVAILABLE). */
+  TRY_AGAIN_LATER: 1013,
   /** `hello` carried another protocol version (preceded by ERR_VERSION_MISMATCH). */
   VERSION_MISMATCH: 4001,
   /** The session was resumed on a newer connection; this one is retired. */
@@ -21,6 +23,10 @@ export const CloseCodes = {
   RATE_LIMITED: 4008,
   /** Too many connections from one IP address (preceded by ERR_TOO_MANY_CONNECTIONS). */
   TOO_MANY_CONNECTIONS: 4009,
+  /** The client's address is banned (preceded by ERR_BANNED). */
+  BANNED: 4010,
+  /** The client did not read fast enough: its send buffer passed the cap (preceded by ERR_SLOW_CONSUMER). */
+  SLOW_CONSUMER: 4011,
 } as const;
 export type CloseCode = (typeof CloseCodes)[keyof typeof CloseCodes];
 

@@ -7,17 +7,25 @@
 import WebSocket, { type RawData } from 'ws';
 import { ErrorCodes, type ErrorCode } from '../../errors.js';
 import type { Timer } from '../../util/clock.js';
-import { encode, parseClientMessage, PROTOCOL_VERSION, type ServerMessage } from '../protocol.js';
+import {
+  encode,
+  parseClientMessage,
+  PROTOCOL_VERSION,
+  type ClientMessage,
+  type ServerMessage,
+} from '../protocol.js';
 import type { Broker } from './broker.js';
 import { CloseCodes } from './close-codes.js';
+import type { ServerObserver } from './observer.js';
 import type { ResolvedOptions } from './options.js';
 import { spendTokens } from './rate-limit.js';
-import type { ConnId, SessionId } from './state.js';
+import type { ClientFacts, ConnId, SessionId } from './state.js';
 
 /** What a connection needs from its server. */
 export interface ConnectionHost {
   readonly opts: ResolvedOptions;
   readonly broker: Broker;
+  readonly observer: ServerObserver;
   /** The socket closed: forget the connection (and report a socket loss if it had a session). */
   onClosed(conn: Connection): void;
 }
@@ -40,12 +48,19 @@ export class ServerSocket extends WebSocket {
   }
 }
 
+/** How long a slow consumer gets to read its close frame before the socket is dropped. */
+const SLOW_CONSUMER_GRACE_MS = 1000;
+
 const connOf = (ws: WebSocket): Connection | null => (ws instanceof ServerSocket ? ws.conn : null);
 
 export class Connection {
   sessionId: SessionId | null = null;
   /** Answered the last heartbeat ping (or sent anything since). */
   alive = true;
+  /** The WebSocket close code, once closed. */
+  closeCode = 0;
+  /** Salted hash of `ip`: what logs, reports and bans use. */
+  readonly ipHash: string;
   #helloSeen = false;
   /** We are closing it: ignore further input. */
   #retired = false;
@@ -64,7 +79,8 @@ export class Connection {
     readonly ip: string,
     readonly host: ConnectionHost,
   ) {
-    const { clock, messageRate, joinRate } = host.opts;
+    const { clock, messageRate, joinRate, keys } = host.opts;
+    this.ipHash = keys.ipHash(ip);
     this.#msgAt = this.#joinAt = clock.now();
     this.#msgTokens = messageRate.burst;
     this.#joinTokens = joinRate.burst;
@@ -89,7 +105,21 @@ export class Connection {
   }
 
   send(msg: ServerMessage): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encode(msg));
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(encode(msg));
+    this.host.observer.sent(this.id, this.sessionId, msg);
+    const cap = this.host.opts.maxBufferedBytes;
+    if (cap > 0 && this.ws.bufferedAmount > cap && !this.#retired) {
+      // A client that does not read would make us buffer without bound: disconnect it.
+      this.#retired = true;
+      this.error(ErrorCodes.SLOW_CONSUMER, `more than ${cap} bytes unread; disconnecting`);
+      this.close(CloseCodes.SLOW_CONSUMER, 'slow consumer');
+      // It is not reading, so it will not answer the close frame either: drop it soon.
+      const { clock } = this.host.opts;
+      const ws = this.ws;
+      const timer = clock.setTimeout(() => ws.terminate(), SLOW_CONSUMER_GRACE_MS);
+      ws.once('close', () => clock.clearTimeout(timer));
+    }
   }
 
   error(code: ErrorCode, message: string, ref?: string): void {
@@ -125,9 +155,10 @@ export class Connection {
     conn?.host.opts.logger.debug('socket error', { conn: conn.id, err });
   }
 
-  static #socketClose(this: WebSocket): void {
+  static #socketClose(this: WebSocket, code: number): void {
     const conn = connOf(this);
     if (!conn) return;
+    conn.closeCode = code;
     try {
       conn.#onClose();
     } catch (err) {
@@ -168,11 +199,12 @@ export class Connection {
       if (this.#versionMismatch(msg.v)) return;
       this.#helloSeen = true;
       this.#clearHelloTimer();
+      const facts = this.#facts(msg);
       if (msg.resumeToken !== undefined) {
-        const event = { type: 'resume', conn: this.id, resumeToken: msg.resumeToken } as const;
+        const event = { type: 'resume', conn: this.id, resumeToken: msg.resumeToken, ...facts } as const;
         broker.dispatch(msg.interests === undefined ? event : { ...event, interests: msg.interests });
       } else {
-        broker.dispatch({ type: 'hello', conn: this.id, interests: msg.interests ?? [] });
+        broker.dispatch({ type: 'hello', conn: this.id, interests: msg.interests ?? [], ...facts });
       }
       return;
     }
@@ -183,7 +215,9 @@ export class Connection {
     if (session === null) return;
     switch (msg.type) {
       case 'join':
-      case 'next': {
+      case 'next':
+      case 'block':
+      case 'report': {
         const joinLeft = spendTokens(opts.joinRate, this.#joinTokens, this.#joinAt, now);
         if (joinLeft < 0) {
           return this.error(
@@ -195,6 +229,8 @@ export class Connection {
         this.#joinTokens = joinLeft;
         this.#joinAt = Math.max(this.#joinAt, now);
         if (msg.type === 'next') return broker.dispatch({ type: 'next', session });
+        if (msg.type === 'block') return broker.dispatch({ type: 'block', session });
+        if (msg.type === 'report') return broker.dispatch({ type: 'report', session, reason: msg.reason });
         return broker.dispatch(
           msg.interests === undefined
             ? { type: 'join', session }
@@ -219,6 +255,18 @@ export class Connection {
         throw new Error(`unhandled client message ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /** The client's keyed identity and the blocks its tags name (tags only open with an identity). */
+  #facts(msg: Extract<ClientMessage, { type: 'hello' }>): ClientFacts {
+    const facts: ClientFacts = { ipHash: this.ipHash };
+    if (msg.identity === undefined) return facts;
+    const { keys } = this.host.opts;
+    const identity = keys.identity(msg.identity);
+    facts.identity = identity;
+    const blocked = (msg.blockTags ?? []).flatMap((t) => keys.openTag(identity, t) ?? []);
+    if (blocked.length > 0) facts.blocked = blocked;
+    return facts;
   }
 
   /** Sends ERR_VERSION_MISMATCH and closes 4001 if `v` is a number other than ours. */

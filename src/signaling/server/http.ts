@@ -1,5 +1,5 @@
 /**
- * The plain-HTTP side of the server: `GET /healthz` and JSON 404s. WebSocket upgrades are handled
+ * The plain-HTTP side of the server: `GET /healthz`, `GET /metrics` (Prometheus) and JSON 404s. WebSocket upgrades are handled
  * in server.ts.
  */
 import { readFileSync } from 'node:fs';
@@ -23,11 +23,35 @@ export interface HealthSource {
   now(): number;
   connections(): number;
   stats(): BrokerStats | Promise<BrokerStats>;
+  /** Whether the broker can serve (`GET /readyz`: 200 or 503). Absent: always ready. */
+  ready?: () => boolean | Promise<boolean>;
+  /** The Prometheus exposition for `GET /metrics`. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 export function createHttpHandler(src: HealthSource): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics' && src.metrics && req.method === 'GET') {
+      src.metrics().then(
+        ({ contentType, body }) => {
+          res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+          res.end(body);
+        },
+        () => json(res, 500, { ok: false, error: 'metrics unavailable' }),
+      );
+      return;
+    }
+    if (path === '/readyz' && (req.method === 'GET' || req.method === 'HEAD')) {
+      Promise.resolve()
+        .then(() => src.ready?.() ?? true)
+        .then(
+          (ok) =>
+            ok ? json(res, 200, { ok: true }) : json(res, 503, { ok: false, error: 'broker unavailable' }),
+          () => json(res, 503, { ok: false, error: 'broker unavailable' }),
+        );
+      return;
+    }
     if (path !== '/healthz') return json(res, 404, { ok: false, error: 'not found' });
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return json(res, 405, { ok: false, error: 'method not allowed' });

@@ -14,6 +14,9 @@
  * - A queued session that loses its socket leaves the queue at once and re-joins it on resume.
  * - An unknown or expired resume token starts a fresh session (`welcome{resumed:false}`).
  * - Signals while the partner is in its grace window are dropped (the pair rebuilds after resume).
+ * - `block` adds the current (else last) partner's identity to the session's block set, which
+ *   pairing honours both ways; it does not end the match (the client sends `next`). `report` emits
+ *   a report effect for the operator's log. Both answer ERR_NO_STRANGER when there is nobody.
  */
 import { ErrorCodes, type ErrorCode } from '../../errors.js';
 import { PROTOCOL_VERSION, type MatchInfo, type ServerMessage } from '../protocol.js';
@@ -22,7 +25,9 @@ import { commonInterests, pickPartner } from './pairing.js';
 import type { Rng } from './rng.js';
 import {
   graceKey,
+  identityOf,
   interestKey,
+  type ClientFacts,
   NO_INTERESTS,
   type ConnId,
   type Effect,
@@ -43,9 +48,9 @@ interface Ctx {
 export function step(state: MatchState, event: MatchEvent, now: number, rng: Rng): StepResult {
   const cx: Ctx = { st: state, now, rng, fx: [] };
   if (event.type === 'hello') {
-    hello(cx, event.conn, event.interests);
+    hello(cx, event.conn, event.interests, event);
   } else if (event.type === 'resume') {
-    resume(cx, event.conn, event.resumeToken, event.interests);
+    resume(cx, event.conn, event.resumeToken, event.interests, event);
   } else {
     const s = state.sessions.get(event.session);
     if (s) dispatch(cx, s, event);
@@ -111,6 +116,9 @@ function dispatch(cx: Ctx, s: SessionRecord, event: Exclude<MatchEvent, { type: 
       }
       return;
     }
+    case 'block':
+    case 'report':
+      return moderate(cx, s, event);
     default: {
       const never: never = event;
       throw new Error(`unhandled matchmaker event ${JSON.stringify(never)}`);
@@ -120,7 +128,7 @@ function dispatch(cx: Ctx, s: SessionRecord, event: Exclude<MatchEvent, { type: 
 
 // ---------------------------------------------------------------- sessions
 
-function hello(cx: Ctx, conn: ConnId, interests: string[]): void {
+function hello(cx: Ctx, conn: ConnId, interests: string[], facts: ClientFacts): void {
   const { st, rng } = cx;
   const s: SessionRecord = {
     id: rng.id('session'),
@@ -135,16 +143,28 @@ function hello(cx: Ctx, conn: ConnId, interests: string[]): void {
     requeueOnResume: false,
     interestTimer: false,
   };
+  if (facts.identity !== undefined) s.identity = facts.identity;
+  if (facts.ipHash !== undefined) s.ipHash = facts.ipHash;
+  addBlocks(s, facts.blocked);
   st.sessions.set(s.id, s);
   st.byToken.set(s.resumeToken, s.id);
   cx.fx.push({ type: 'bind', conn, session: s.id });
   cx.fx.push({ type: 'send', to: s.id, msg: welcome(cx, s, false, null) });
 }
 
-function resume(cx: Ctx, conn: ConnId, token: string, interests: string[] | undefined): void {
+function resume(
+  cx: Ctx,
+  conn: ConnId,
+  token: string,
+  interests: string[] | undefined,
+  facts: ClientFacts,
+): void {
   const id = cx.st.byToken.get(token);
   const s = id === undefined ? undefined : cx.st.sessions.get(id);
-  if (!s) return hello(cx, conn, interests ?? []);
+  if (!s) return hello(cx, conn, interests ?? [], facts);
+  // The identity a session started with stays (tags were issued for it); blocks and address update.
+  if (facts.ipHash !== undefined) s.ipHash = facts.ipHash;
+  if (facts.identity === s.identity) addBlocks(s, facts.blocked);
   const wasConnected = s.connected;
   if (wasConnected) {
     cx.fx.push({
@@ -278,10 +298,16 @@ function tryMatch(cx: Ctx, x: SessionRecord): void {
     interests: commonInterests(x, y),
   };
   cx.st.matches.set(m.id, m);
-  for (const s of [x, y]) {
+  const tag = cx.st.config.peerTag;
+  for (const [s, other] of [
+    [x, y],
+    [y, x],
+  ] as const) {
     s.status = 'matched';
     s.matchId = m.id;
-    cx.fx.push({ type: 'send', to: s.id, msg: { type: 'matched', ...matchInfo(m, s.id) } });
+    const msg: ServerMessage = { type: 'matched', ...matchInfo(m, s.id) };
+    if (tag) msg.peerTag = tag(identityOf(s), identityOf(other));
+    cx.fx.push({ type: 'send', to: s.id, msg });
   }
 }
 
@@ -309,6 +335,10 @@ function endMatch(cx: Ctx, s: SessionRecord, reason: 'skipped' | 'left' | 'disco
     me.matchId = null;
     me.lastMatchId = m.id;
     me.lastPartner = other?.id ?? null;
+    if (other) {
+      me.lastPartnerIdentity = identityOf(other);
+      if (other.ipHash !== undefined) me.lastPartnerIpHash = other.ipHash;
+    }
   }
   if (p) cx.fx.push({ type: 'send', to: p.id, msg: { type: 'partner-left', matchId: m.id, reason } });
 }
@@ -325,6 +355,40 @@ function currentMatch(cx: Ctx, s: SessionRecord, matchId: string, ref: string): 
     return undefined;
   }
   return cx.st.matches.get(matchId);
+}
+
+// ---------------------------------------------------------------- moderation
+
+function addBlocks(s: SessionRecord, identities: readonly string[] | undefined): void {
+  if (!identities || identities.length === 0) return;
+  s.blocked ??= new Set();
+  for (const i of identities) s.blocked.add(i);
+}
+
+/** `block` / `report` against the current partner, else the last one. */
+function moderate(
+  cx: Ctx,
+  s: SessionRecord,
+  event: { type: 'block' } | { type: 'report'; reason: string },
+): void {
+  const m = s.matchId === null ? undefined : cx.st.matches.get(s.matchId);
+  const partner = m ? cx.st.sessions.get(partnerOf(m, s.id)) : undefined;
+  const identity = partner ? identityOf(partner) : s.lastPartnerIdentity;
+  const matchId = m?.id ?? s.lastMatchId;
+  if (identity === undefined || matchId === null) {
+    return error(cx, s, ErrorCodes.NO_STRANGER, `no stranger to ${event.type}`, event.type);
+  }
+  if (event.type === 'block') return addBlocks(s, [identity]);
+  const reported = m ? partnerOf(m, s.id) : (s.lastPartner ?? '');
+  const report = {
+    matchId,
+    reporter: s.id,
+    reported,
+    reporterIpHash: s.ipHash ?? null,
+    reportedIpHash: (partner ? partner.ipHash : s.lastPartnerIpHash) ?? null,
+    reason: event.reason,
+  };
+  cx.fx.push({ type: 'report', report });
 }
 
 function matchInfo(m: MatchRecord, id: string): MatchInfo {

@@ -83,6 +83,8 @@ export class MemoryBroker implements Broker {
         clock.clearTimeout(this.#timers.get(fx.key));
         this.#timers.delete(fx.key);
         return;
+      case 'report':
+        return delivery.report?.(fx.report);
       default: {
         const never: never = fx;
         throw new Error(`unknown effect ${JSON.stringify(never)}`);

@@ -13,6 +13,7 @@ import {
   type RateLimit,
 } from './rate-limit.js';
 import { cryptoRng, type Rng } from './rng.js';
+import { deriveKeys, type ServerKeys } from './secrets.js';
 import { DEFAULT_GRACE_MS, DEFAULT_INTEREST_WINDOW_MS } from './state.js';
 
 /** The port `randchat server` listens on by default. */
@@ -23,6 +24,9 @@ export const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
 export const DEFAULT_FLOOD_CLOSE_AFTER = 100;
 export const DEFAULT_MAX_PROTOCOL_ERRORS = 20;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 2_000;
+/** A client whose unsent data passes this is disconnected (4011). */
+export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+export const DEFAULT_TURN_TTL_SEC = 3600;
 
 export interface ServerOptions {
   /** Interface to bind. Default `'127.0.0.1'`. */
@@ -53,8 +57,26 @@ export interface ServerOptions {
   maxProtocolErrors?: number;
   /** Open connections per IP address (more get ERR_TOO_MANY_CONNECTIONS + 4009). 0 = unlimited. Default 50. */
   maxConnectionsPerIp?: number;
-  /** STUN/TURN servers handed to clients in `welcome`. Default `[]`. */
+  /** ICE servers handed to clients in `welcome` as given (prefer `stun`/`turn`). Default `[]`. */
   iceServers?: IceServer[];
+  /** STUN URLs handed to clients. Default `[]`. */
+  stun?: string[];
+  /** TURN URLs handed to clients, with per-session credentials when `turnSecret` is set. Default `[]`. */
+  turn?: string[];
+  /** coturn's `static-auth-secret` (REST API): credentials in `welcome`, `matched` and `rebuild`. */
+  turnSecret?: string | undefined;
+  /** Lifetime of issued TURN credentials (s). Default 3600. */
+  turnTtlSec?: number;
+  /** Keys peer tags, identity hashes and IP hashes; stable across restarts if set. Default: random. */
+  secret?: string | Buffer | undefined;
+  /** Unsent bytes a client may leave queued before it is disconnected (4011). 0 = no cap. Default 1 MiB. */
+  maxBufferedBytes?: number;
+  /** Accepted `Origin` headers (requests without one are accepted). Empty = any. Default `[]`. */
+  allowOrigins?: string[];
+  /** PEM certificate and key: serve `wss://`/`https://`. */
+  tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
+  /** Operator-edited ban list (one IP or IP hash per line), reloaded on change. */
+  banFile?: string | undefined;
   /** How long `close()` waits for clients to finish the closing handshake. Default 2000 ms. */
   shutdownTimeoutMs?: number;
   /** Reported by /healthz. Default: randchat's package.json version. */
@@ -67,7 +89,13 @@ export interface ServerOptions {
   broker?: BrokerFactory;
 }
 
-export type ResolvedOptions = Required<ServerOptions>;
+type Nullable = 'turnSecret' | 'secret' | 'tls' | 'banFile';
+export type ResolvedOptions = Required<Omit<ServerOptions, Nullable>> & {
+  turnSecret: string | null;
+  tls: NonNullable<ServerOptions['tls']> | null;
+  banFile: string | null;
+  keys: ServerKeys;
+};
 
 export function resolveOptions(o: ServerOptions, version: string): ResolvedOptions {
   return {
@@ -84,6 +112,15 @@ export function resolveOptions(o: ServerOptions, version: string): ResolvedOptio
     maxProtocolErrors: o.maxProtocolErrors ?? DEFAULT_MAX_PROTOCOL_ERRORS,
     maxConnectionsPerIp: o.maxConnectionsPerIp ?? DEFAULT_MAX_CONNECTIONS_PER_IP,
     iceServers: o.iceServers ?? [],
+    stun: o.stun ?? [],
+    turn: o.turn ?? [],
+    turnSecret: o.turnSecret ?? null,
+    turnTtlSec: o.turnTtlSec ?? DEFAULT_TURN_TTL_SEC,
+    keys: deriveKeys(o.secret),
+    maxBufferedBytes: o.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
+    allowOrigins: o.allowOrigins ?? [],
+    tls: o.tls ?? null,
+    banFile: o.banFile ?? null,
     shutdownTimeoutMs: o.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS,
     version: o.version ?? version,
     clock: o.clock ?? systemClock,

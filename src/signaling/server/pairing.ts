@@ -8,11 +8,12 @@
  * 3. Otherwise anyone eligible, picked at random (never the two oldest by rule) from the queue's
  *    open set — the strangers who take anyone — with at most OPEN_PROBES probes.
  * Skip-repeat: the stranger you last parted from (you skipped them, they skipped you, or either
- * left) is only taken when no other eligible stranger is waiting. A picky joiner whose only sharer
+ * left) is only taken when no other eligible stranger is waiting.
+ * Blocks: two sessions are never paired when either one blocked the other's identity. A picky joiner whose only sharer
  * is that stranger holds off while anyone else waits; its window timer re-runs pairing later.
  */
 import type { Rng } from './rng.js';
-import type { MatchState, SessionRecord } from './state.js';
+import { identityOf, type MatchState, type SessionRecord } from './state.js';
 
 /** At most this many interest-sharing candidates are considered per pairing attempt. */
 const SHARING_CAP = 256;
@@ -38,9 +39,14 @@ export function isRecentPair(x: SessionRecord, y: SessionRecord): boolean {
   return x.lastPartner === y.id || y.lastPartner === x.id;
 }
 
-/** Whether x and y may be paired right now as far as interests go. */
+/** Whether either of x and y blocked the other. */
+export function isBlocked(x: SessionRecord, y: SessionRecord): boolean {
+  return (x.blocked?.has(identityOf(y)) ?? false) || (y.blocked?.has(identityOf(x)) ?? false);
+}
+
+/** Whether x and y may be paired right now as far as interests and blocks go. */
 export function eligible(x: SessionRecord, y: SessionRecord, now: number, windowMs: number): boolean {
-  if (x.id === y.id) return false;
+  if (x.id === y.id || isBlocked(x, y)) return false;
   const shared = sharesInterest(x, y);
   return (shared || !isPicky(x, now, windowMs)) && (shared || !isPicky(y, now, windowMs));
 }

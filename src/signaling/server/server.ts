@@ -1,20 +1,26 @@
 /**
- * The signaling/matchmaking server: HTTP (`/healthz`) plus WebSocket on any path.
+ * The signaling/matchmaking server: HTTP(S) (`/healthz`, `/metrics`) plus WebSocket on any path.
+ * Refused at the door: other origins (403, `--allow-origin`), banned addresses (4010), too many
+ * connections per address (4009).
  * Sockets become broker events (connection.ts); the broker's effects come back through a Delivery
  * that maps sessions to local sockets. One interval sweeps heartbeats for all connections.
  */
 import { createServer, type IncomingMessage } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { ErrorCodes } from '../../errors.js';
 import type { Timer } from '../../util/clock.js';
-import { encode } from '../protocol.js';
+import { encode, type ServerMessage } from '../protocol.js';
+import { BanList } from './bans.js';
 import type { Broker, Delivery } from './broker.js';
 import { CloseCodes } from './close-codes.js';
 import { Connection, ServerSocket, type ConnectionHost } from './connection.js';
 import { createHttpHandler, packageVersion } from './http.js';
+import { ServerObserver } from './observer.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { ConnectionCounter } from './rate-limit.js';
+import { withIceServers } from './secrets.js';
 import type { ConnId, SessionId } from './state.js';
 
 export { CloseCodes } from './close-codes.js';
@@ -28,6 +34,10 @@ export interface RunningServer {
   /** Graceful: `shutdown` to every client, close 1001, stop listening. Idempotent. */
   close(reason?: string): Promise<void>;
   connectionCount(): number;
+  /** Re-reads the ban file (also done on change; the CLI calls it on SIGHUP). Resolves with the ban count. */
+  reloadBans(): Promise<number>;
+  /** This server's Prometheus registry (served at `GET /metrics`). */
+  readonly observer: ServerObserver;
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
@@ -40,6 +50,34 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const perIp = new ConnectionCounter(opts.maxConnectionsPerIp);
   let nextConnId = 1;
   let closing: Promise<void> | null = null;
+  const observer = new ServerObserver(
+    { now: () => clock.now(), connections: () => conns.size, stats: () => broker.stats() },
+    logger,
+  );
+  const ice = {
+    stun: opts.stun,
+    turn: opts.turn,
+    turnSecret: opts.turnSecret ?? undefined,
+    turnTtlSec: opts.turnTtlSec,
+    fixed: opts.iceServers,
+  };
+  const decorate = (msg: ServerMessage, session: SessionId): ServerMessage =>
+    withIceServers(msg, ice, session, clock.now());
+  const bans = opts.banFile
+    ? new BanList(opts.banFile, opts.keys.ipHash, logger, () => {
+        for (const conn of conns.values()) {
+          if (!isBanned(conn.ipHash)) continue;
+          conn.error(ErrorCodes.BANNED, 'this address is banned');
+          conn.close(CloseCodes.BANNED, 'banned');
+        }
+      })
+    : null;
+  const isBanned = (ipHash: string): boolean => bans?.isBanned(ipHash, clock.now()) ?? false;
+  const refuseBanned = (ws: WebSocket): void => {
+    const message = 'this address is banned';
+    ws.send(encode({ type: 'error', code: ErrorCodes.BANNED, message }));
+    ws.close(CloseCodes.BANNED, 'banned');
+  };
 
   const delivery: Delivery = {
     bind(connId, session) {
@@ -53,7 +91,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       bySession.set(session, conn);
     },
     send(session, msg) {
-      bySession.get(session)?.send(msg);
+      bySession.get(session)?.send(decorate(msg, session));
+    },
+    report(r) {
+      observer.report(r);
     },
     close(session, code, reason) {
       const conn = bySession.get(session);
@@ -68,9 +109,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     clock,
     logger,
     rng: opts.rng,
+    registry: observer.registry,
     config: {
       graceMs: opts.graceMs,
       interestWindowMs: opts.interestWindowMs,
+      peerTag: opts.keys.peerTag,
       welcome: {
         heartbeatMs: opts.heartbeatMs,
         iceServers: opts.iceServers,
@@ -81,9 +124,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const host: ConnectionHost = {
     opts,
     broker,
+    observer,
     onClosed(conn) {
       conns.delete(conn.id);
       perIp.release(conn.ip);
+      observer.closed(conn.id, conn.sessionId, conn.closeCode);
       const session = conn.sessionId;
       if (session === null || bySession.get(session) !== conn) return;
       bySession.delete(session);
@@ -91,15 +136,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     },
   };
 
-  const http = createServer(
-    createHttpHandler({
-      version: opts.version,
-      startedAt,
-      now: () => clock.now(),
-      connections: () => conns.size,
-      stats: () => broker.stats(),
-    }),
-  );
+  const handler = createHttpHandler({
+    version: opts.version,
+    startedAt,
+    now: () => clock.now(),
+    connections: () => conns.size,
+    stats: () => broker.stats(),
+    ready: () => broker.ready?.() ?? true,
+    metrics: () => observer.scrape(),
+  });
+  const http = opts.tls ? createHttpsServer({ ...opts.tls }, handler) : createServer(handler);
   const wss = new WebSocketServer({
     WebSocket: ServerSocket,
     noServer: true,
@@ -111,7 +157,16 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   function onConnection(ws: ServerSocket, req: IncomingMessage): void {
     const ip = req.socket.remoteAddress ?? 'unknown';
     if (closing) return void ws.terminate();
+    const ipHash = opts.keys.ipHash(ip);
+    if (isBanned(ipHash)) {
+      observer.rejected('banned', ipHash);
+      rejected.add(ws);
+      ws.on('error', () => undefined);
+      ws.on('close', () => rejected.delete(ws));
+      return refuseBanned(ws);
+    }
     if (!perIp.tryAcquire(ip)) {
+      observer.rejected('per-ip', ipHash);
       rejected.add(ws);
       ws.on('error', () => undefined);
       ws.on('close', () => rejected.delete(ws));
@@ -122,11 +177,18 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     }
     const conn = new Connection(nextConnId++, ws, ip, host);
     conns.set(conn.id, conn);
+    observer.connected(conn.id, conn.ipHash);
     conn.start();
   }
 
   http.on('upgrade', (req, socket, head) => {
     if (closing) return void socket.destroy();
+    const origin = req.headers.origin;
+    if (origin !== undefined && opts.allowOrigins.length > 0 && !opts.allowOrigins.includes(origin)) {
+      observer.rejected('origin', opts.keys.ipHash(req.socket.remoteAddress ?? 'unknown'));
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     try {
       wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req));
     } catch (err) {
@@ -145,6 +207,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     await broker.close();
     throw err;
   });
+  await bans?.start();
   http.on('error', (err) => logger.error('http server error', { err }));
 
   const sweep =
@@ -167,6 +230,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
   async function shutdown(reason: string): Promise<void> {
     clock.clearInterval(sweep);
+    bans?.close();
     await broker.close();
     const closed: Promise<void>[] = [];
     for (const conn of conns.values()) {
@@ -195,10 +259,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const address = http.address() as AddressInfo;
   const urlHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   return {
-    url: `ws://${urlHost}:${address.port}`,
+    url: `${opts.tls ? 'wss' : 'ws'}://${urlHost}:${address.port}`,
     port: address.port,
     host: opts.host,
     close: (reason = 'server shutting down') => (closing ??= shutdown(reason)),
     connectionCount: () => conns.size,
+    reloadBans: () => bans?.reload() ?? Promise.resolve(0),
+    observer,
   };
 }

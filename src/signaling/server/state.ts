@@ -22,6 +22,11 @@ export interface MatchmakerConfig {
   interestWindowMs: number;
   /** Fields copied into every `welcome`. */
   welcome: { heartbeatMs: number; iceServers: IceServer[]; maxMessageBytes: number };
+  /**
+   * The block token `observer` gets for `stranger` (identities, see {@link identityOf}), sent as
+   * `matched.peerTag`. Must be deterministic. Without it, `matched` carries no tag.
+   */
+  peerTag?: (observer: string, stranger: string) => string;
 }
 
 export type SessionStatus = 'idle' | 'waiting' | 'matched';
@@ -48,7 +53,19 @@ export interface SessionRecord {
   requeueOnResume: boolean;
   /** An interest-window timer is scheduled. */
   interestTimer: boolean;
+  /** Keyed hash of the client's `hello.identity`; absent: the session id is its identity. */
+  identity?: string;
+  /** Identities this session never wants to meet (its `block`s and `hello.blockTags`). */
+  blocked?: Set<string>;
+  /** Salted hash of the client's address (for abuse reports). */
+  ipHash?: string;
+  /** Identity and address hash of the last partner, for `block`/`report` after they are gone. */
+  lastPartnerIdentity?: string;
+  lastPartnerIpHash?: string;
 }
+
+/** Who a session is, for blocking: its keyed client identity, else its session id. */
+export const identityOf = (s: SessionRecord): string => s.identity ?? s.id;
 
 export interface MatchRecord {
   readonly id: string;
@@ -75,6 +92,7 @@ export function createMatchState(config: Partial<MatchmakerConfig> = {}): MatchS
       graceMs: config.graceMs ?? DEFAULT_GRACE_MS,
       interestWindowMs: config.interestWindowMs ?? DEFAULT_INTEREST_WINDOW_MS,
       welcome: config.welcome ?? { heartbeatMs: 15_000, iceServers: [], maxMessageBytes: 64 * 1024 },
+      ...(config.peerTag ? { peerTag: config.peerTag } : {}),
     },
     sessions: new Map(),
     byToken: new Map(),
@@ -92,16 +110,38 @@ export type TimerEvent =
 /** Events that come from a client connection. */
 export type ClientEvent =
   /** A new connection said hello without a resume token (or with one that is no longer valid). */
-  | { type: 'hello'; conn: ConnId; interests: string[] }
+  | ({ type: 'hello'; conn: ConnId; interests: string[] } & ClientFacts)
   /** A connection said hello with a resume token. Unknown tokens start a fresh session. */
-  | { type: 'resume'; conn: ConnId; resumeToken: string; interests?: string[] }
+  | ({ type: 'resume'; conn: ConnId; resumeToken: string; interests?: string[] } & ClientFacts)
   | { type: 'join'; session: SessionId; interests?: string[] }
   | { type: 'next'; session: SessionId }
   | { type: 'leave'; session: SessionId }
   | { type: 'bye'; session: SessionId }
   | { type: 'socket-lost'; session: SessionId }
   | { type: 'signal'; session: SessionId; matchId: string; gen: number; data: SignalData }
-  | { type: 'rebuild'; session: SessionId; matchId: string };
+  | { type: 'rebuild'; session: SessionId; matchId: string }
+  /** Never pair the session with its current (or last) partner again. */
+  | { type: 'block'; session: SessionId }
+  | { type: 'report'; session: SessionId; reason: string };
+
+/** What the server node learned about a connecting client (all optional). */
+export interface ClientFacts {
+  /** Keyed hash of `hello.identity`. */
+  identity?: string;
+  /** Identities opened from `hello.blockTags`. */
+  blocked?: string[];
+  ipHash?: string;
+}
+
+/** An abuse report, for the operator's log (never sent to clients). */
+export interface AbuseReport {
+  matchId: string;
+  reporter: SessionId;
+  reported: SessionId;
+  reporterIpHash: string | null;
+  reportedIpHash: string | null;
+  reason: string;
+}
 
 export type MatchEvent = ClientEvent | TimerEvent;
 
@@ -116,7 +156,9 @@ export type Effect =
   | { type: 'close'; to: SessionId; code: number; reason: string }
   /** Run `event` through `step` at time `at` (replaces any timer with the same key). */
   | { type: 'schedule'; key: string; at: number; event: TimerEvent }
-  | { type: 'cancel'; key: string };
+  | { type: 'cancel'; key: string }
+  /** Hand an abuse report to the operator (the server logs it). */
+  | { type: 'report'; report: AbuseReport };
 
 export interface StepResult {
   state: MatchState;

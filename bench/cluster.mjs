@@ -1,0 +1,251 @@
+/**
+ * bench:cluster — multi-node mode (`--redis`): what sharing the matchmaking state through Redis costs,
+ * beside one node with the in-memory broker, in the same run and with the same load generator.
+ *
+ * Processes: this orchestrator, a redis-server it starts on 127.0.0.1 (no persistence; stopped at the
+ * end), the server nodes under test (`bench/lib/server-proc.mjs`, a fresh set per scenario and round)
+ * and the load generator (`bench/lib/loadgen.mjs`).
+ *
+ * 1. relay: 50 pairs exchange candidate-sized signals at --rate per node (default 4,000/s per node);
+ *    one node with the memory broker, vs two Redis nodes where every pair spans both nodes. Server CPU
+ *    per relayed message (nodes, and nodes + Redis), latency p50/p99.
+ * 2. pair cycles/s: --clients clients loop join → matched → offer+candidate / answer+candidate → next;
+ *    one memory node, one Redis node, two Redis nodes (clients split between them).
+ * 3. Redis CPU per join: Redis CPU per pair cycle, less its four relayed signals, over two joins.
+ *
+ * Usage: node bench/cluster.mjs [--rounds 3] [--seconds 2] [--clients 200] [--rate 4000] [--json]
+ */
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { Child, stopAll } from './lib/children.mjs';
+import {
+  ROOT,
+  finish,
+  fmtInt,
+  fmtMs,
+  fmtX,
+  header,
+  now,
+  parseFlags,
+  printVerdicts,
+  ratio,
+  summarize,
+  verdict,
+} from './lib/report.mjs';
+
+const flags = parseFlags();
+const { out } = flags;
+const ROUNDS = Math.min(9, Math.floor(flags.num('rounds', 3)));
+const SECONDS = Math.min(30, flags.num('seconds', 2));
+const CLIENTS = Math.floor(flags.num('clients', 200)) & ~1;
+const RATE = Math.min(20_000, flags.num('rate', 4_000));
+const PAIRS = 50;
+const SERVER_PROC = `${ROOT}/bench/lib/server-proc.mjs`;
+const LOADGEN = `${ROOT}/bench/lib/loadgen.mjs`;
+const UNLIMITED = { ratePerSec: 1e9, burst: 1e9 };
+const NO_LIMITS = { maxConnectionsPerIp: 0, messageRate: UNLIMITED, joinRate: UNLIMITED };
+const REALISTIC = { maxConnectionsPerIp: 0 };
+
+// ------------------------------------------------------------------ redis-server
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer().once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function startRedis() {
+  const port = await freePort();
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  process.once('exit', () => child.kill('SIGKILL'));
+  await new Promise((resolve, reject) => {
+    let log = '';
+    child.once('error', (err) => reject(new Error(`cannot run redis-server (${err.message}); install it`)));
+    child.stdout.on('data', (d) => {
+      log += d;
+      if (log.includes('Ready to accept connections')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}):\n${log}`)));
+  });
+  const url = `redis://127.0.0.1:${port}`;
+  const client = new Redis(url);
+  return {
+    url,
+    async cpuSeconds() {
+      const info = await client.info('cpu');
+      const get = (k) => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+      return get('used_cpu_user') + get('used_cpu_sys');
+    },
+    async stop() {
+      client.disconnect();
+      child.kill('SIGKILL');
+    },
+  };
+}
+
+// ------------------------------------------------------------------ scenarios
+
+let namespaces = 0;
+
+/** Starts `nodes` server processes (memory broker when redisUrl is null) and runs fn(servers, urls). */
+async function withNodes(count, redisUrl, options, fn) {
+  const namespace = `bench${++namespaces}`;
+  const opts = redisUrl ? { ...options, redis: { url: redisUrl, namespace } } : options;
+  const servers = Array.from(
+    { length: count },
+    () => new Child(SERVER_PROC, ['randchat', JSON.stringify(opts)]),
+  );
+  try {
+    const urls = (await Promise.all(servers.map((s) => s.waitFor('ready', 15_000)))).map((m) => m.url);
+    return await fn(servers, urls);
+  } finally {
+    await Promise.all(servers.map((s) => s.call('close', {}, 10_000).catch(() => undefined)));
+    await Promise.all(servers.map((s) => s.exited(5_000)));
+  }
+}
+
+/** CPU seconds of every node and of Redis between the load generator's start and end marks. */
+function cpuWindow(loadgen, servers, redis) {
+  const marks = {};
+  const sample = async () => {
+    const at = now();
+    const cpus = await Promise.all(servers.map((s) => s.call('cpu', {}, 5_000)));
+    const nodes = cpus.reduce((t, r) => t + (r.cpu.user + r.cpu.system) / 1e6, 0);
+    return { at, nodes, redis: redis ? await redis.cpuSeconds() : 0 };
+  };
+  const off = loadgen.onMessage((msg) => {
+    if (msg.type === 'mark') marks[msg.phase] = sample();
+  });
+  return async () => {
+    off();
+    const [a, b] = await Promise.all([marks.start, marks.end]);
+    const secs = (b.at - a.at) / 1000;
+    return { nodes: b.nodes - a.nodes, redis: b.redis - a.redis, secs };
+  };
+}
+
+async function relay(loadgen, redis, nodes) {
+  const url = nodes === 0 ? null : redis.url;
+  return withNodes(Math.max(1, nodes), url, REALISTIC, async (servers, urls) => {
+    const cpu = cpuWindow(loadgen, servers, nodes ? redis : null);
+    const rate = RATE * Math.max(1, nodes);
+    const r = await loadgen.call(
+      'latency',
+      { url: urls, pairs: PAIRS, rate, warmupMs: 500, durationMs: SECONDS * 1000, sequential: true },
+      (SECONDS + 60) * 1000,
+    );
+    const c = await cpu();
+    const { samples, ...rest } = r;
+    return {
+      ...rest,
+      stats: summarize(samples),
+      nodeUsPerMsg: (c.nodes * 1e6) / r.sent,
+      redisUsPerMsg: (c.redis * 1e6) / r.sent,
+    };
+  });
+}
+
+async function cycles(loadgen, redis, nodes) {
+  const url = nodes === 0 ? null : redis.url;
+  return withNodes(Math.max(1, nodes), url, NO_LIMITS, async (servers, urls) => {
+    const cpu = cpuWindow(loadgen, servers, nodes ? redis : null);
+    const r = await loadgen.call(
+      'cycles',
+      { url: urls, clients: CLIENTS, warmupMs: 1_000, durationMs: SECONDS * 1000 },
+      (SECONDS + 60) * 1000,
+    );
+    const c = await cpu();
+    return {
+      ...r,
+      nodeCpu: c.nodes / c.secs,
+      redisCpu: c.redis / c.secs,
+      nodeUsPerCycle: (c.nodes * 1e6) / r.cycles,
+      redisUsPerCycle: (c.redis * 1e6) / r.cycles,
+    };
+  });
+}
+
+const medianBy = (rounds, key) =>
+  [...rounds].sort((a, b) => key(a) - key(b))[Math.floor((rounds.length - 1) / 2)];
+const pct = (x) => `${Math.round(x * 100)}%`;
+const us = (x) => (Number.isFinite(x) ? `${x.toFixed(0)} µs` : 'n/a');
+
+async function main() {
+  const background = await header(out, 'randchat bench: multi-node (Redis) vs one node (memory broker)');
+  const redis = await startRedis();
+  const loadgen = new Child(LOADGEN);
+  await loadgen.waitFor('ready', 15_000);
+  const KIND = { 0: 'one node, memory', 1: 'one node, Redis', 2: 'two nodes, Redis' };
+
+  out('');
+  out(
+    `relay: ${PAIRS} pairs, candidate-sized signals at ${fmtInt(RATE)}/s per node; two nodes: every pair spans both`,
+  );
+  const rel = { 0: [], 1: [], 2: [] };
+  for (let r = 0; r < ROUNDS; r++) for (const n of [0, 1, 2]) rel[n].push(await relay(loadgen, redis, n));
+  const relay_ = {};
+  for (const n of [0, 1, 2]) {
+    const m = (relay_[n] = medianBy(rel[n], (x) => x.stats.p99));
+    out(
+      `  ${KIND[n].padEnd(17)} p50 ${fmtMs(m.stats.p50).padStart(8)}  p99 ${fmtMs(m.stats.p99).padStart(8)}` +
+        `  node CPU ${us(m.nodeUsPerMsg).padStart(6)}/msg  Redis CPU ${us(m.redisUsPerMsg).padStart(6)}/msg` +
+        `  (${fmtInt(m.achievedRate)} msg/s; p99 rounds ${rel[n].map((x) => fmtMs(x.stats.p99)).join(', ')})`,
+    );
+  }
+  const costNodes = ratio(relay_[2].nodeUsPerMsg, relay_[0].nodeUsPerMsg);
+  const costAll = ratio(relay_[2].nodeUsPerMsg + relay_[2].redisUsPerMsg, relay_[0].nodeUsPerMsg);
+  out(
+    `  cross-node cost per message vs one memory node: nodes ${fmtX(costNodes)}, nodes + Redis ${fmtX(costAll)}`,
+  );
+
+  out('');
+  out(
+    `pair cycles/s: ${CLIENTS} clients (split over the nodes); ${ROUNDS} rounds × ${SECONDS} s after 1 s warm-up`,
+  );
+  const cyc = { 0: [], 1: [], 2: [] };
+  for (let r = 0; r < ROUNDS; r++) for (const n of [0, 1, 2]) cyc[n].push(await cycles(loadgen, redis, n));
+  const cycles_ = {};
+  for (const n of [0, 1, 2]) {
+    const c = (cycles_[n] = medianBy(cyc[n], (x) => x.perSec));
+    out(
+      `  ${KIND[n].padEnd(17)} ${fmtInt(c.perSec).padStart(6)} cycles/s  nodes ${pct(c.nodeCpu)} CPU (${us(c.nodeUsPerCycle)}/cycle)` +
+        `  Redis ${pct(c.redisCpu)} CPU (${us(c.redisUsPerCycle)}/cycle)  load generator ${pct(c.loadgenCpu)}` +
+        `  (rounds ${cyc[n].map((x) => fmtInt(x.perSec)).join(', ')})${Object.keys(c.errors).length ? ` errors ${JSON.stringify(c.errors)}` : ''}`,
+    );
+  }
+  const scale = ratio(cycles_[2].perSec, cycles_[1].perSec);
+  const perJoin = (cycles_[2].redisUsPerCycle - 4 * relay_[2].redisUsPerMsg) / 2;
+  out(
+    `  two nodes / one node (Redis): ${fmtX(scale)}; vs one memory node ${fmtX(ratio(cycles_[2].perSec, cycles_[0].perSec))}`,
+  );
+  out(`  Redis CPU per join (cycle less its 4 signals, over 2 joins): ${us(perJoin)}`);
+
+  const verdicts = [
+    verdict('cross-node relay CPU per message vs one node (nodes)', costNodes, '<=', 2, '×'),
+    verdict('relay p99 at 4,000 msg/s per node, two nodes', relay_[2].stats.p99, '<=', 10, 'ms'),
+    verdict('pair cycles/s, two nodes vs one', scale, '>=', 1.7, '×'),
+  ];
+  printVerdicts(out, verdicts);
+  await loadgen.stop();
+  await redis.stop();
+  finish(flags, 'cluster', {
+    ...background,
+    relay: relay_,
+    cycles: cycles_,
+    redisUsPerJoin: perJoin,
+    verdicts,
+  });
+}
+
+main()
+  .catch(async (err) => {
+    process.stderr.write(`bench:cluster failed: ${err?.stack ?? err}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => stopAll());
