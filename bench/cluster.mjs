@@ -13,7 +13,8 @@
  *    one memory node, one Redis node, two Redis nodes (clients split between them).
  * 3. Redis CPU per join: Redis CPU per pair cycle, less its four relayed signals, over two joins.
  *
- * Usage: node bench/cluster.mjs [--rounds 3] [--seconds 2] [--clients 200] [--rate 4000] [--json]
+ * Usage: node bench/cluster.mjs [--rounds 3] [--seconds 2] [--clients 200] [--rate 4000]
+ *          [--only relay|cycles] [--json]
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -40,6 +41,9 @@ const ROUNDS = Math.min(9, Math.floor(flags.num('rounds', 3)));
 const SECONDS = Math.min(30, flags.num('seconds', 2));
 const CLIENTS = Math.floor(flags.num('clients', 200)) & ~1;
 const RATE = Math.min(20_000, flags.num('rate', 4_000));
+/** `--only relay` or `--only cycles`: one scenario (e.g. to compare the relay of two builds). */
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
+if (ONLY !== null && ONLY !== 'relay' && ONLY !== 'cycles') throw new Error('--only takes relay or cycles');
 const PAIRS = 50;
 const SERVER_PROC = `${ROOT}/bench/lib/server-proc.mjs`;
 const LOADGEN = `${ROOT}/bench/lib/loadgen.mjs`;
@@ -176,20 +180,16 @@ const medianBy = (rounds, key) =>
 const pct = (x) => `${Math.round(x * 100)}%`;
 const us = (x) => (Number.isFinite(x) ? `${x.toFixed(0)} µs` : 'n/a');
 
-async function main() {
-  const background = await header(out, 'randchat bench: multi-node (Redis) vs one node (memory broker)');
-  const redis = await startRedis();
-  const loadgen = new Child(LOADGEN);
-  await loadgen.waitFor('ready', 15_000);
-  const KIND = { 0: 'one node, memory', 1: 'one node, Redis', 2: 'two nodes, Redis' };
+const KIND = { 0: 'one node, memory', 1: 'one node, Redis', 2: 'two nodes, Redis' };
 
+/** Relay rounds for 0 (memory), 1 and 2 Redis nodes; fills `relay_` with the median rounds. */
+async function relayScenario(loadgen, redis, relay_) {
   out('');
   out(
     `relay: ${PAIRS} pairs, candidate-sized signals at ${fmtInt(RATE)}/s per node; two nodes: every pair spans both`,
   );
   const rel = { 0: [], 1: [], 2: [] };
   for (let r = 0; r < ROUNDS; r++) for (const n of [0, 1, 2]) rel[n].push(await relay(loadgen, redis, n));
-  const relay_ = {};
   for (const n of [0, 1, 2]) {
     const m = (relay_[n] = medianBy(rel[n], (x) => x.stats.p99));
     out(
@@ -203,14 +203,17 @@ async function main() {
   out(
     `  cross-node cost per message vs one memory node: nodes ${fmtX(costNodes)}, nodes + Redis ${fmtX(costAll)}`,
   );
+  return costNodes;
+}
 
+/** Pair-cycle rounds for 0, 1 and 2 nodes; fills `cycles_`. */
+async function cyclesScenario(loadgen, redis, cycles_, relay_) {
   out('');
   out(
     `pair cycles/s: ${CLIENTS} clients (split over the nodes); ${ROUNDS} rounds × ${SECONDS} s after 1 s warm-up`,
   );
   const cyc = { 0: [], 1: [], 2: [] };
   for (let r = 0; r < ROUNDS; r++) for (const n of [0, 1, 2]) cyc[n].push(await cycles(loadgen, redis, n));
-  const cycles_ = {};
   for (const n of [0, 1, 2]) {
     const c = (cycles_[n] = medianBy(cyc[n], (x) => x.perSec));
     out(
@@ -220,17 +223,37 @@ async function main() {
     );
   }
   const scale = ratio(cycles_[2].perSec, cycles_[1].perSec);
-  const perJoin = (cycles_[2].redisUsPerCycle - 4 * relay_[2].redisUsPerMsg) / 2;
+  // Needs the relay scenario's Redis CPU per message (NaN with --only cycles).
+  const perJoin = (cycles_[2].redisUsPerCycle - 4 * (relay_[2]?.redisUsPerMsg ?? NaN)) / 2;
   out(
     `  two nodes / one node (Redis): ${fmtX(scale)}; vs one memory node ${fmtX(ratio(cycles_[2].perSec, cycles_[0].perSec))}`,
   );
   out(`  Redis CPU per join (cycle less its 4 signals, over 2 joins): ${us(perJoin)}`);
+  return { scale, perJoin };
+}
 
-  const verdicts = [
-    verdict('cross-node relay CPU per message vs one node (nodes)', costNodes, '<=', 2, '×'),
-    verdict('relay p99 at 4,000 msg/s per node, two nodes', relay_[2].stats.p99, '<=', 10, 'ms'),
-    verdict('pair cycles/s, two nodes vs one', scale, '>=', 1.7, '×'),
-  ];
+async function main() {
+  const background = await header(out, 'randchat bench: multi-node (Redis) vs one node (memory broker)');
+  const redis = await startRedis();
+  const loadgen = new Child(LOADGEN);
+  await loadgen.waitFor('ready', 15_000);
+
+  const relay_ = {};
+  let costNodes = NaN;
+  if (ONLY !== 'cycles') costNodes = await relayScenario(loadgen, redis, relay_);
+  const cycles_ = {};
+  let scale = NaN;
+  let perJoin = NaN;
+  if (ONLY !== 'relay') ({ scale, perJoin } = await cyclesScenario(loadgen, redis, cycles_, relay_));
+
+  const verdicts = [];
+  if (ONLY !== 'cycles') {
+    verdicts.push(
+      verdict('cross-node relay CPU per message vs one node (nodes)', costNodes, '<=', 2, '×'),
+      verdict('relay p99 at 4,000 msg/s per node, two nodes', relay_[2].stats.p99, '<=', 10, 'ms'),
+    );
+  }
+  if (ONLY !== 'relay') verdicts.push(verdict('pair cycles/s, two nodes vs one', scale, '>=', 1.7, '×'));
   printVerdicts(out, verdicts);
   await loadgen.stop();
   await redis.stop();

@@ -6,7 +6,9 @@
  * scenario, run with --expose-gc), and the load generator (one child for the whole run). Each has its
  * own open-file limit, so 10,000 connections cost 10,000 descriptors on each side.
  *
- * 1. memory per idle connection: RSS and heap after gc, before and after 10,000 hello'd idle sockets.
+ * 1. memory per idle connection: RSS and heap after gc, before and after 10,000 hello'd idle sockets,
+ *    over ws:// and over wss:// (TLS, a self-signed P-256 certificate made at bench time), and the
+ *    idle connections one node can hold per GiB of RSS.
  * 2. pair cycles per second: N clients loop join → matched → offer+candidate / answer+candidate
  *    (2 × ~3 KB, 2 × ~200 B) → next, for a fixed time; the server's CPU use is sampled alongside.
  * 3. relay latency: matched pairs relay candidate-sized signals carrying a timestamp, paced at a fixed
@@ -20,11 +22,11 @@
  *          [--rate 4000] [--json]
  */
 import { Child, stopAll } from './lib/children.mjs';
+import { memoryJson, memoryScenario } from './lib/server-memory.mjs';
 import {
   ROOT,
   finish,
   fmtInt,
-  fmtKB,
   fmtMs,
   fmtX,
   header,
@@ -88,40 +90,6 @@ function cpuSampler(loadgen, server) {
   };
 }
 
-async function memory(loadgen, kind) {
-  return withServer(kind, REALISTIC, async (server, url) => {
-    const before = (await server.call('mem')).mem;
-    const opened = await loadgen.call('idle', { url, count: CONNECTIONS }, 120_000);
-    const afterMsg = await server.call('mem');
-    const after = afterMsg.mem;
-    await loadgen.call('close-all', {}, 30_000);
-    await waitForConnections(server, 0);
-    const closed = (await server.call('mem')).mem;
-    if (afterMsg.connections !== CONNECTIONS) {
-      throw new Error(`${kind}: server reports ${afterMsg.connections} connections, expected ${CONNECTIONS}`);
-    }
-    const per = (key) => (after[key] - before[key]) / CONNECTIONS;
-    return {
-      rss: per('rss'),
-      heapUsed: per('heapUsed'),
-      external: per('external'),
-      rssBefore: before.rss,
-      rssAfter: after.rss,
-      connectMs: opened.ms,
-      heapAfterClose: (closed.heapUsed - before.heapUsed) / CONNECTIONS,
-    };
-  });
-}
-
-/** Polls the server until it has seen `n` connections close (bounded). */
-async function waitForConnections(server, n, ms = 10_000) {
-  const until = now() + ms;
-  while ((await server.call('count')).connections !== n) {
-    if (now() > until) throw new Error(`server still has connections after ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 async function cycles(loadgen, kind) {
   return withServer(kind, NO_LIMITS, async (server, url) => {
     const cpu = cpuSampler(loadgen, server);
@@ -167,24 +135,16 @@ async function main() {
   await loadgen.waitFor('ready', 15_000);
   const res = { memory: {}, cycles: {}, latency: {} };
 
-  out('');
-  out(
-    `memory per idle connection: ${fmtInt(CONNECTIONS)} sockets, hello'd and idle, server measured after gc`,
-  );
-  for (const kind of KINDS) {
-    const m = (res.memory[kind] = await memory(loadgen, kind));
-    out(
-      `  ${LABEL[kind].padEnd(17)} RSS ${fmtKB(m.rss).padStart(9)}/conn   heapUsed ${fmtKB(m.heapUsed).padStart(9)}/conn` +
-        `   external ${fmtKB(m.external).padStart(8)}/conn   (RSS ${fmtInt(m.rssBefore / 2 ** 20)} → ${fmtInt(m.rssAfter / 2 ** 20)} MB; opened in ${fmtMs(m.connectMs)})`,
-    );
-  }
-  out(
-    `  after every socket closed, heap still held: randchat ${fmtKB(res.memory.randchat.heapAfterClose)}/conn` +
-      ` (sessions kept for resume during the grace window), minimal ${fmtKB(res.memory.minimal.heapAfterClose)}/conn`,
-  );
-  const memRatio = ratio(res.memory.randchat.rss, res.memory.minimal.rss);
-  const heapRatio = ratio(res.memory.randchat.heapUsed, res.memory.minimal.heapUsed);
-  out(`  ratio randchat / minimal  RSS ${fmtX(memRatio)}   heapUsed ${fmtX(heapRatio)}`);
+  const mem = await memoryScenario({
+    loadgen,
+    withServer,
+    kinds: KINDS,
+    label: LABEL,
+    connections: CONNECTIONS,
+    realistic: REALISTIC,
+    out,
+  });
+  res.memory = mem.memory;
 
   out('');
   out(
@@ -246,7 +206,6 @@ async function main() {
   printVerdicts(out, verdicts);
 
   await loadgen.stop();
-  const kb = (x) => round(x / 1024);
   const latJson = (l) => ({
     p50: round(l.stats.p50, 3),
     p90: round(l.stats.p90, 3),
@@ -259,18 +218,7 @@ async function main() {
   });
   finish(flags, 'server', {
     ...background,
-    memoryPerConnKB: Object.fromEntries(
-      KINDS.map((k) => [
-        k,
-        {
-          rss: kb(res.memory[k].rss),
-          heapUsed: kb(res.memory[k].heapUsed),
-          external: kb(res.memory[k].external),
-        },
-      ]),
-    ),
-    memoryRatioRss: round(memRatio),
-    memoryRatioHeap: round(heapRatio),
+    ...memoryJson(mem),
     connections: CONNECTIONS,
     cyclesPerSec: Object.fromEntries(
       KINDS.map((k) => [

@@ -3,7 +3,8 @@
  * `ws` clients and drives whichever server it is pointed at (randchat's or the minimal relay) the
  * same way. Commands arrive over IPC; each answers once with {id, ...result} or {id, error}.
  *
- *   {cmd:'idle', url, count}                      open `count` sockets, hello each, wait for every welcome
+ *   {cmd:'idle', url, count, caFile?}             open `count` sockets, hello each, wait for every welcome
+ *                                                 (caFile: trust this certificate for a wss:// url)
  *   {cmd:'close-all'}                             terminate every socket this process holds
  *   {cmd:'cycles', url, clients, warmupMs, durationMs}
  *   {cmd:'latency', url, pairs, rate, warmupMs, durationMs}
@@ -14,6 +15,7 @@
  * To keep the generator cheap it writes frames by string concatenation and recognises the frames it
  * gets by their prefix (`{"type":"signal"…`), parsing JSON only for the small control messages.
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 
@@ -70,10 +72,10 @@ const signal = (matchId, data) => `{"type":"signal","matchId":"${matchId}","gen"
 
 const sockets = new Set();
 
-/** Opens one client socket; `onText(ws, text)` gets every frame as a string. */
-function open(url, onText) {
+/** Opens one client socket; `onText(ws, text)` gets every frame as a string. `ca`: for wss://. */
+function open(url, onText, ca) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const ws = new WebSocket(url, ca ? { perMessageDeflate: false, ca } : { perMessageDeflate: false });
     sockets.add(ws);
     ws.on('message', (data) => onText(ws, data.toString()));
     ws.once('open', () => resolve(ws));
@@ -86,13 +88,14 @@ function open(url, onText) {
  * Opens `count` sockets with at most CONNECT_CONCURRENCY handshakes in flight. `url` may be a list
  * (several server nodes): socket i goes to url[i % length].
  */
-async function openMany(url, count, onText) {
+async function openMany(url, count, onText, ca, onOpen = () => {}) {
   const out = new Array(count);
   let next = 0;
   const worker = async () => {
     while (next < count) {
       const i = next++;
-      out[i] = await open(Array.isArray(url) ? url[i % url.length] : url, onText);
+      out[i] = await open(Array.isArray(url) ? url[i % url.length] : url, onText, ca);
+      onOpen(out[i]);
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, count) }, worker));
@@ -127,13 +130,20 @@ const typeOf = (text) => text.slice(9, text.indexOf('"', 9));
 // ------------------------------------------------------------------ scenarios
 
 /** Memory scenario: `count` sockets that said hello and then sit idle. */
-async function idle({ url, count }) {
+async function idle({ url, count, caFile }) {
   let welcomed = 0;
+  const ca = caFile ? readFileSync(caFile) : undefined;
   const t0 = now();
-  const clients = await openMany(url, count, (_ws, text) => {
-    if (typeOf(text) === 'welcome') welcomed++;
-  });
-  for (const ws of clients) ws.send(HELLO);
+  const clients = await openMany(
+    url,
+    count,
+    (_ws, text) => {
+      if (typeOf(text) === 'welcome') welcomed++;
+    },
+    ca,
+    // At once, as a client would: 10,000 TLS handshakes take longer than the hello timeout.
+    (ws) => ws.send(HELLO),
+  );
   await waitUntil(() => welcomed === count, CONNECT_TIMEOUT_MS, `${count} welcomes (got ${welcomed})`);
   return { connected: clients.length, welcomed, ms: now() - t0 };
 }

@@ -11,16 +11,19 @@
  * Same `ws` settings as the real server: no compression, no client tracking, a payload cap.
  */
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { WebSocketServer } from 'ws';
 
 const WELCOME = '{"type":"welcome"}';
 const QUEUED = '{"type":"queued"}';
 const TYPE_AT = '{"type":"'.length;
 
-export async function startMinimalRelay({ host = '127.0.0.1', port = 0 } = {}) {
-  const http = createServer((_req, res) => {
+/** `tls: {cert, key}` serves wss:// (same ws settings). */
+export async function startMinimalRelay({ host = '127.0.0.1', port = 0, tls = null } = {}) {
+  const answer = (_req, res) => {
     res.writeHead(426).end();
-  });
+  };
+  const http = tls ? createHttpsServer(tls, answer) : createServer(answer);
   const wss = new WebSocketServer({
     server: http,
     clientTracking: false,
@@ -85,7 +88,7 @@ export async function startMinimalRelay({ host = '127.0.0.1', port = 0 } = {}) {
   });
   const address = http.address();
   return {
-    url: `ws://${host}:${address.port}`,
+    url: `${tls ? 'wss' : 'ws'}://${host}:${address.port}`,
     port: address.port,
     connectionCount: () => connections,
     close: () =>

@@ -2,7 +2,8 @@
  * Child process for bench:server: runs one server (randchat's or the minimal relay) and answers the
  * orchestrator over IPC. Run with --expose-gc so `mem` reports memory after a full collection.
  *
- *   argv: <randchat|minimal> <JSON ServerOptions overrides; `redis: {url, namespace}` = multi-node mode>
+ *   argv: <randchat|minimal> <JSON ServerOptions overrides; `redis: {url, namespace}` = multi-node mode;
+ *         `tls: {certFile, keyFile}` = serve wss:// (both kinds)>
  *   → {type:'ready', url}          once listening
  *   ← {id, cmd:'mem'}              → {id, mem: process.memoryUsage() after gc, connections}
  *   ← {id, cmd:'count'}            → {id, connections}
@@ -10,19 +11,22 @@
  *   ← {id, cmd:'close'}            → {id, closed: true}, then the process exits
  * It also exits if the orchestrator goes away (IPC disconnect).
  */
+import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as tick } from 'node:timers/promises';
 import { startMinimalRelay } from './minimal-relay.mjs';
 
 const [kind, rawOptions = '{}'] = process.argv.slice(2);
-const overrides = JSON.parse(rawOptions);
+const { tls: tlsFiles, ...overrides } = JSON.parse(rawOptions);
+const tls = tlsFiles ? { cert: readFileSync(tlsFiles.certFile), key: readFileSync(tlsFiles.keyFile) } : null;
 
 async function start() {
-  if (kind === 'minimal') return startMinimalRelay();
+  if (kind === 'minimal') return startMinimalRelay({ tls });
   if (kind !== 'randchat') throw new Error(`unknown server kind ${kind}`);
   const { startServer } = await import('../../dist/signaling/server/index.js');
-  const { redis, ...options } = overrides;
+  const { redis, ...rest } = overrides;
+  const options = tls ? { ...rest, tls } : rest;
   if (redis) {
     // Multi-node mode ({redis: RedisBrokerOptions}); ready when /readyz says so.
     const { redisBroker } = await import('../../dist/signaling/server/redis-broker.js');

@@ -6,7 +6,7 @@ import { chatNetOptions } from './chat-net.js';
 import type { ChatFlags } from './flags.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
 import { openLogger } from './logging.js';
-import { cameraExists, resolveMediaFlags } from './media-options.js';
+import { findDevices, resolveMediaFlags } from './media-options.js';
 import { loadSessionFactory } from './session-factory.js';
 
 export async function runChat(flags: ChatFlags, deps: CliDeps): Promise<ExitCode> {
@@ -33,7 +33,7 @@ export async function runChat(flags: ChatFlags, deps: CliDeps): Promise<ExitCode
     const { media, notice: mediaNotice } = await resolveMediaFlags(flags, {
       json,
       env: deps.env,
-      hasCamera: () => cameraExists(flags.ffmpeg, deps.env),
+      devices: () => findDevices(flags.ffmpeg, deps.env),
     });
     notice.push(...mediaNotice);
     const createSession = await (deps.loadSession ?? loadSessionFactory)();
@@ -47,7 +47,13 @@ export async function runChat(flags: ChatFlags, deps: CliDeps): Promise<ExitCode
       ...chatNetOptions(flags, deps.env),
       ...(media ? { media } : {}),
     });
-    return await runFace(session, { json, deps, autoNext: flags.autoNext === true, notice });
+    return await runFace(session, {
+      json,
+      deps,
+      autoNext: flags.autoNext === true,
+      notice,
+      media: media !== undefined,
+    });
   } finally {
     await server?.close();
     await log.close();

@@ -5,6 +5,7 @@
  */
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
+import type { MediaOptions } from '../media/pipeline/media-types.js';
 import type { SessionFactory, SessionLike } from './session-like.js';
 import { truncate } from './terminal-text.js';
 
@@ -86,6 +87,22 @@ export interface DemoPoolOptions {
   replyDelayMs?: number;
   /** Upper bound on live demo strangers (a guard against runaway respawning). */
   maxStrangers?: number;
+  /** What demo strangers send (see {@link demoStrangerMedia}); absent: text only. */
+  media?: MediaOptions;
+}
+
+/**
+ * A demo stranger's media: the moving test pattern (its frame counter shows it is live) and a
+ * soft tone; they decode the user's picture small and never play sound.
+ */
+export function demoStrangerMedia(base: Pick<MediaOptions, 'ffmpegPath' | 'codec' | 'env'>): MediaOptions {
+  return {
+    ...base,
+    video: { kind: 'test' },
+    audio: { kind: 'tone', frequency: 440 },
+    audioOut: false,
+    receiveSize: { width: 160, height: 120 },
+  };
 }
 
 interface Stranger {
@@ -135,6 +152,7 @@ export class DemoStrangerPool {
       clientName: 'randchat-demo-stranger',
       ...(this.#opts.clock ? { clock: this.#opts.clock } : {}),
       logger: this.#log.child(`stranger-${number}`),
+      ...(this.#opts.media ? { media: this.#opts.media } : {}),
     });
     const detach = attachDemoBehaviour(session, {
       number,

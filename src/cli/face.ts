@@ -18,7 +18,14 @@ export function checkTerminal(json: boolean, deps: CliDeps): ExitCode | null {
 
 export async function runFace(
   session: SessionLike,
-  opts: { json: boolean; deps: CliDeps; autoNext: boolean; notice: string[] },
+  opts: {
+    json: boolean;
+    deps: CliDeps;
+    autoNext: boolean;
+    notice: string[];
+    /** The session has media: the UI shows the video pane, `--json` takes the media commands. */
+    media?: boolean;
+  },
 ): Promise<ExitCode> {
   const { deps } = opts;
   if (opts.json) {
@@ -28,9 +35,11 @@ export async function runFace(
       writeLine: (line) => deps.writeOut(line + '\n'),
       onSignal: deps.onSignal,
       output: deps.stdout,
+      media: opts.media === true,
     });
   }
   const { runUi } = await import('./ui/run-ui.js');
+  const { connectVideoSink } = await import('./ui/media-sink.js');
   return runUi(session, {
     stdin: deps.stdin,
     stdout: deps.stdout,
@@ -39,5 +48,8 @@ export async function runFace(
     autoNext: opts.autoNext,
     notice: opts.notice,
     onSignal: deps.onSignal,
+    ...(opts.media
+      ? { video: { env: deps.env, onSink: (sink) => connectVideoSink(session, sink, { selfView: true }) } }
+      : {}),
   });
 }

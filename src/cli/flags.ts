@@ -23,7 +23,7 @@ export interface ChatFlags extends CommonFlags, MediaFlags {
   blockFile?: string | false;
 }
 
-export interface DemoFlags extends CommonFlags {
+export interface DemoFlags extends CommonFlags, MediaFlags {
   interests?: string[];
   json?: boolean;
   autoNext?: boolean;

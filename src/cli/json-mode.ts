@@ -15,6 +15,10 @@ export type JsonCommand =
   | { cmd: 'reconnect' }
   | { cmd: 'block' }
   | { cmd: 'report'; reason: string }
+  /** Send our video (`on`) or pause it (`/video on|off`). */
+  | { cmd: 'video'; on: boolean }
+  /** Mute (`/mute`) or unmute (`/unmute`, `/mute off`) our audio. */
+  | { cmd: 'mute'; muted: boolean }
   | { cmd: 'quit' };
 
 export type ParsedLine =
@@ -23,6 +27,10 @@ export type ParsedLine =
 const BARE_COMMANDS = ['typing', 'next', 'reconnect', 'block', 'quit'] as const;
 type BareCommand = (typeof BARE_COMMANDS)[number];
 const isBare = (v: string): v is BareCommand => (BARE_COMMANDS as readonly string[]).includes(v);
+const KNOWN_PLAIN =
+  '/next, /reconnect, /typing, /block, /report <reason>, /video on|off, /mute, /unmute, /quit';
+const SELF_VIEW_MESSAGE = '/self is for the terminal UI: --json never prints frames';
+const ON_OFF: Record<string, boolean> = { on: true, off: false, yes: true, no: false, '1': true, '0': false };
 
 /**
  * Parses one stdin line. JSON lines (starting with `{`) are commands; `/next`, `/reconnect`,
@@ -40,14 +48,42 @@ export function parseCommandLine(rawLine: string): ParsedLine {
     return { kind: 'command', command: { cmd: 'report', reason: trimmed.slice(7).trim() } };
   }
   if (trimmed.startsWith('/')) {
-    const name = trimmed.slice(1).toLowerCase();
-    if (isBare(name)) return { kind: 'command', command: { cmd: name } };
+    const [name = '', arg, extra] = trimmed.slice(1).toLowerCase().split(/\s+/);
+    const media = parseMediaWords(name, arg, extra);
+    if (media) return media;
+    if (isBare(name) && arg === undefined) return { kind: 'command', command: { cmd: name } };
     return {
       kind: 'invalid',
-      message: `unknown command ${JSON.stringify(truncate(trimmed, 40))} (known: /next, /reconnect, /typing, /block, /report <reason>, /quit; start a line with // to send a message beginning with /)`,
+      message: `unknown command ${JSON.stringify(truncate(trimmed, 40))} (known: ${KNOWN_PLAIN}; start a line with // to send a message beginning with /)`,
     };
   }
   return { kind: 'command', command: { cmd: 'send', text: line } };
+}
+
+/** `/video on|off`, `/mute [on|off]`, `/unmute`, `/self`; null for other words. */
+function parseMediaWords(
+  name: string,
+  arg: string | undefined,
+  extra: string | undefined,
+): ParsedLine | null {
+  const flag = arg === undefined ? undefined : ON_OFF[arg];
+  const bad = (message: string): ParsedLine => ({ kind: 'invalid', message });
+  switch (name) {
+    case 'video':
+      if (flag === undefined || extra !== undefined) return bad('usage: /video on, /video off');
+      return { kind: 'command', command: { cmd: 'video', on: flag } };
+    case 'mute':
+      if ((arg !== undefined && flag === undefined) || extra !== undefined)
+        return bad('usage: /mute, /mute off (or /unmute)');
+      return { kind: 'command', command: { cmd: 'mute', muted: flag ?? true } };
+    case 'unmute':
+      if (arg !== undefined) return bad('usage: /unmute');
+      return { kind: 'command', command: { cmd: 'mute', muted: false } };
+    case 'self':
+      return bad(SELF_VIEW_MESSAGE);
+    default:
+      return null;
+  }
 }
 
 function parseJsonCommand(text: string): ParsedLine {
@@ -71,12 +107,26 @@ function parseJsonCommand(text: string): ParsedLine {
     if (typeof reason !== 'string') return { kind: 'invalid', message: '"report" needs a string "reason"' };
     return { kind: 'command', command: { cmd: 'report', reason } };
   }
+  if (cmd === 'video') {
+    const on = (value as Record<string, unknown>).on;
+    if (typeof on !== 'boolean') return { kind: 'invalid', message: '"video" needs a boolean "on"' };
+    return { kind: 'command', command: { cmd: 'video', on } };
+  }
+  if (cmd === 'mute') {
+    const muted = (value as Record<string, unknown>).muted ?? true;
+    if (typeof muted !== 'boolean') return { kind: 'invalid', message: '"mute" takes a boolean "muted"' };
+    return { kind: 'command', command: { cmd: 'mute', muted } };
+  }
+  if (cmd === 'self') return { kind: 'invalid', message: SELF_VIEW_MESSAGE };
   if (typeof cmd === 'string' && isBare(cmd)) return { kind: 'command', command: { cmd } };
   return {
     kind: 'invalid',
-    message: `unknown "cmd" ${JSON.stringify(truncate(String(cmd), 40))} (known: send, typing, next, reconnect, block, report, quit)`,
+    message: `unknown "cmd" ${JSON.stringify(truncate(String(cmd), 40))} (known: send, typing, next, reconnect, block, report, video, mute, quit)`,
   };
 }
+
+const NO_MEDIA_MESSAGE =
+  'video and audio are off in this session (--json is text-only unless --video or --audio is given)';
 
 /** One NDJSON line for a session event: `{"event":"message","ts":…,"id":"…","text":"…"}`. */
 export function formatEvent(event: AnyDataEvent, ts: number): string {
@@ -92,6 +142,8 @@ export interface JsonModeIO {
   onSignal?: (handler: (signal: NodeJS.Signals) => void) => () => void;
   /** The stdout stream: when its reader goes away (EPIPE), quit. */
   output?: NodeJS.EventEmitter;
+  /** The session has media (a media flag was given); without it `video`/`mute` are errors. */
+  media?: boolean;
 }
 
 /**
@@ -136,6 +188,14 @@ export async function runJsonMode(session: SessionLike, io: JsonModeIO): Promise
           return;
         case 'report':
           session.report(command.reason);
+          return;
+        case 'video':
+          if (!io.media) return emitError(ErrorCodes.BAD_COMMAND, NO_MEDIA_MESSAGE);
+          session.setVideo?.(command.on);
+          return;
+        case 'mute':
+          if (!io.media) return emitError(ErrorCodes.BAD_COMMAND, NO_MEDIA_MESSAGE);
+          session.setMuted?.(command.muted);
           return;
         case 'quit':
           finish(ExitCodes.OK);

@@ -15,6 +15,7 @@ import {
   type AudioSource,
   type VideoSource,
 } from '../media/ffmpeg/sources.js';
+import type { DevicePresence } from '../media/ffmpeg/devices.js';
 import type { MediaOptions } from '../media/pipeline/media-types.js';
 
 export interface MediaFlags {
@@ -44,13 +45,13 @@ export function addChatMediaOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--video <source>',
-        'what to send: webcam[:DEVICE], test, file:PATH, none (UI default: the webcam if there is one; --json: none)',
+        'what to send: webcam[:DEVICE], test (or test:LAVFI), file:PATH, none (UI default: the webcam if there is one; --json: none)',
       ).argParser(wrap(parseVideoSource)),
     )
     .addOption(
       new Option(
         '--audio <source>',
-        'what to send: mic[:DEVICE], tone[:HZ], file:PATH, none (UI default: the microphone; --json: none)',
+        'what to send: mic[:DEVICE], tone[:HZ], file:PATH, none (UI default: the microphone if there is one; --json: none)',
       ).argParser(wrap(parseAudioSource)),
     )
     .addOption(new Option('--codec <codec>', 'video codec to prefer').choices(['vp8', 'h264']).default('vp8'))
@@ -66,8 +67,43 @@ export function addChatMediaOptions(cmd: Command): Command {
 export interface MediaEnvironment {
   json: boolean;
   env: NodeJS.ProcessEnv;
-  /** Whether a camera exists (the UI default). */
-  hasCamera(): Promise<boolean>;
+  /** Whether a camera and a microphone exist (asked only for the UI defaults). */
+  devices(): Promise<DevicePresence>;
+}
+
+export const NO_CAMERA_NOTICE =
+  'No camera found: your video is off (try --video test, or --video webcam:DEVICE; see randchat devices).';
+export const NO_MICROPHONE_NOTICE =
+  'No microphone found: your audio is off (try --audio mic:DEVICE; see randchat devices).';
+
+/**
+ * What to send, decided from the flags and (for the UI defaults) the devices found. Pure.
+ * A flag is always taken as given; the UI default is the camera / microphone only when one exists,
+ * else nothing is sent for that medium and a notice says so (never a substitute); `--json`
+ * defaults to none. `devices` is null when it was not looked up (no default needed it).
+ */
+export function decideSources(
+  flags: Pick<MediaFlags, 'video' | 'audio'>,
+  ctx: { json: boolean; devices: DevicePresence | null },
+): { video: VideoSource; audio: AudioSource; notice: string[] } {
+  const notice: string[] = [];
+  const none = { kind: 'none' as const };
+  let video: VideoSource = flags.video ?? (ctx.json ? none : { kind: 'webcam' });
+  let audio: AudioSource = flags.audio ?? (ctx.json ? none : { kind: 'mic' });
+  if (!flags.video && video.kind === 'webcam' && ctx.devices?.camera !== true) {
+    notice.push(NO_CAMERA_NOTICE);
+    video = none;
+  }
+  if (!flags.audio && audio.kind === 'mic' && ctx.devices?.microphone !== true) {
+    notice.push(NO_MICROPHONE_NOTICE);
+    audio = none;
+  }
+  return { video, audio, notice };
+}
+
+/** Whether the UI defaults need a device check (a default of webcam or mic). */
+export function needsDeviceCheck(flags: Pick<MediaFlags, 'video' | 'audio'>, json: boolean): boolean {
+  return !json && (!flags.video || !flags.audio);
 }
 
 /**
@@ -78,13 +114,8 @@ export async function resolveMediaFlags(
   flags: MediaFlags,
   ctx: MediaEnvironment,
 ): Promise<{ media: MediaOptions | undefined; notice: string[] }> {
-  const notice: string[] = [];
-  let video = flags.video ?? (ctx.json ? { kind: 'none' as const } : { kind: 'webcam' as const });
-  const audio = flags.audio ?? (ctx.json ? { kind: 'none' as const } : { kind: 'mic' as const });
-  if (!flags.video && video.kind === 'webcam' && !(await ctx.hasCamera())) {
-    notice.push('No camera found: your video is off (try --video test, or --video webcam:DEVICE).');
-    video = { kind: 'none' };
-  }
+  const devices = needsDeviceCheck(flags, ctx.json) ? await ctx.devices() : null;
+  const { video, audio, notice } = decideSources(flags, { json: ctx.json, devices });
   const wantsMedia =
     !ctx.json || flags.video !== undefined || flags.audio !== undefined || !!flags.record || !!flags.snapshot;
   if (!wantsMedia) return { media: undefined, notice };
@@ -102,15 +133,22 @@ export async function resolveMediaFlags(
   return { media, notice };
 }
 
-/** Whether this machine has a camera (listed by ../media/ffmpeg/devices.ts). */
-export async function cameraExists(ffmpegFlag: string | undefined, env: NodeJS.ProcessEnv): Promise<boolean> {
+/** Whether this machine has a camera and a microphone (cheap: see ../media/ffmpeg/devices.ts). */
+export async function findDevices(
+  ffmpegFlag: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<DevicePresence> {
   try {
-    const { resolveFfmpeg } = await import('../media/ffmpeg/resolve.js');
-    const { listDevices } = await import('../media/ffmpeg/devices.js');
-    const r = await resolveFfmpeg({ flag: ffmpegFlag, env });
-    const listing = await listDevices({ ffmpegPath: r.ok ? r.path : undefined, env });
-    return listing.video.length > 0;
+    const { probeDevices, currentPlatform } = await import('../media/ffmpeg/devices.js');
+    let ffmpegPath: string | undefined;
+    if (currentPlatform() !== 'linux') {
+      // macOS and Windows list devices through ffmpeg.
+      const { resolveFfmpeg } = await import('../media/ffmpeg/resolve.js');
+      const r = await resolveFfmpeg({ flag: ffmpegFlag, env });
+      ffmpegPath = r.ok ? r.path : undefined;
+    }
+    return await probeDevices({ ffmpegPath, env });
   } catch {
-    return false;
+    return { camera: false, microphone: false };
   }
 }

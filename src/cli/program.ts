@@ -31,6 +31,9 @@ Chat commands (type them in the chat):
   /stats       show connection details
   /block       never meet this (or the last) stranger again
   /report WHY  report this (or the last) stranger to the server operator
+  /video on|off  turn your video on or off
+  /mute        mute or unmute your microphone
+  /self        show or hide your own picture in the video pane
   /clear       clear the chat log
   /help        show commands and keys
   /quit        leave and exit (also Ctrl+C)`;
@@ -47,7 +50,11 @@ ${SLASH_HELP}
 
 JSON mode (--json): one command per stdin line ({"cmd":"send","text":"hi"}, {"cmd":"next"},
 {"cmd":"typing"}, {"cmd":"reconnect"}, {"cmd":"block"}, {"cmd":"report","reason":"…"}, {"cmd":"quit"},
-or plain text: /next, /reconnect, /typing, /block, /report WHY, /quit, anything else is sent); one event per stdout line: {"event":"…","ts":…,…}. End of stdin quits.
+with media: {"cmd":"video","on":false}, {"cmd":"mute","muted":true}; or plain text: /next, /reconnect,
+/typing, /block, /report WHY, /video on|off, /mute, /unmute, /quit, anything else is sent); one event per
+stdout line: {"event":"…","ts":…,…}. End of stdin quits. --json is text-only unless a media flag is
+given (--video test --audio tone for bots); media events: first-frame, media-stats, freeze, black-frame,
+frozen-picture, partner-media, partner-recording, media-error.
 
 Environment:
   RANDCHAT_SERVER      default for --server
@@ -97,13 +104,15 @@ export function createProgram(deps: CliDeps): Command {
       setExit(await runChat(cmd.opts<ChatFlags>(), deps));
     });
 
-  addCommonOptions(
-    program
-      .command('demo')
-      .description('try randchat offline: an in-process server and built-in demo strangers')
-      .option('--json', 'headless mode: NDJSON events on stdout, commands on stdin')
-      .option('--auto-next', 'search again automatically when the stranger leaves')
-      .addOption(interestsOption()),
+  addChatMediaOptions(
+    addCommonOptions(
+      program
+        .command('demo')
+        .description('try randchat offline: an in-process server and built-in demo strangers')
+        .option('--json', 'headless mode: NDJSON events on stdout, commands on stdin')
+        .option('--auto-next', 'search again automatically when the stranger leaves')
+        .addOption(interestsOption()),
+    ),
   )
     .addHelpText('after', SLASH_HELP)
     .action(async (_flags, cmd: Command) => {

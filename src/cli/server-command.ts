@@ -1,4 +1,5 @@
 /** `randchat server`: the signaling server in the foreground. The URL is the only stdout line. */
+import { randomBytes } from 'node:crypto';
 import { ExitCodes, type ExitCode } from '../errors.js';
 import type { ServerOptions } from '../signaling/server/index.js';
 import type { CliDeps } from './deps.js';
@@ -41,8 +42,11 @@ export async function runServer(flags: ServerFlags, deps: CliDeps): Promise<Exit
     for (const w of net.warnings) chatter(w);
     if (flags.redis !== undefined) {
       const { redisBroker } = await import('../signaling/server/redis-broker.js');
-      options.broker = redisBroker({ url: flags.redis });
-      chatter(`multi-node mode: matchmaking state in ${safeLine(redactUrl(flags.redis))}`);
+      const nodeId = randomBytes(6).toString('base64url');
+      options.broker = redisBroker({ url: flags.redis, nodeId });
+      chatter(`broker: redis (node ${nodeId}) at ${safeLine(redactUrl(flags.redis))}`);
+    } else {
+      chatter('broker: memory');
     }
     let server;
     try {
@@ -78,6 +82,6 @@ export async function runServer(flags: ServerFlags, deps: CliDeps): Promise<Exit
 }
 
 /** The URL without its password, for logs. */
-function redactUrl(url: string): string {
+export function redactUrl(url: string): string {
   return url.replace(/\/\/([^@/]*:)?[^@/]*@/, (_m, user: string | undefined) => `//${user ?? ''}***@`);
 }

@@ -14,8 +14,9 @@ export type SessionEventName = keyof SessionEvents & string;
 export type FrameEventName = 'remote-frame' | 'self-frame';
 /** Events that are plain data (everything `--json` prints). */
 export type DataEventName = Exclude<SessionEventName, FrameEventName>;
-/** The chat-core events (and `partner-media`) the UI's view model folds. */
-export type CoreEventName = Exclude<DataEventName, keyof MediaEvents> | 'partner-media';
+/** The chat-core events (and the media notices the status line shows) the UI's view model folds. */
+export type CoreEventName =
+  Exclude<DataEventName, keyof MediaEvents> | 'partner-media' | 'partner-recording' | 'media-error';
 
 /** The payload of one event (`{}` for payload-less events such as `typing`). */
 export type SessionEventData<K extends SessionEventName> = SessionEvents[K] extends [infer A]
@@ -78,13 +79,13 @@ const EVENT_NAMES: Record<DataEventName, boolean> = {
   stats: true,
   error: true,
   'partner-media': true,
-  'partner-recording': false,
+  'partner-recording': true,
   'first-frame': false,
   'media-stats': false,
   freeze: false,
   'black-frame': false,
   'frozen-picture': false,
-  'media-error': false,
+  'media-error': true,
 };
 /** The chat-core event names (the Record above makes the compiler check the list is complete). */
 export const SESSION_EVENT_NAMES = (Object.keys(EVENT_NAMES) as DataEventName[]).filter(

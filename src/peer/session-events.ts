@@ -82,6 +82,10 @@ export interface SessionCommands {
   setVideo?(on: boolean): void;
   /** Mute or unmute our audio; the stranger gets `partner-media {audio:false}`. No-op without media. */
   setMuted?(muted: boolean): void;
+  /** Show our own outgoing picture as `self-frame` events (true) or stop them. No-op without media. */
+  setSelfView?(on: boolean): void;
+  /** Size the stranger's video is decoded to (the video pane's pixels). No-op without media. */
+  setVideoSize?(size: { width: number; height: number }): void;
   /** Leave and close everything. Idempotent. */
   stop(): Promise<void>;
 }

@@ -22,6 +22,9 @@ interface Slot {
   ended: boolean;
 }
 
+/** Size of `self-frame` pictures when the `selfViewSize` option is not set. */
+export const DEFAULT_SELF_VIEW_SIZE: FrameSize = { width: 160, height: 120 };
+
 /** Events MatchMedia emits that the Session passes on unchanged. */
 const FORWARDED = [
   'remote-frame',
@@ -44,6 +47,7 @@ export class SessionMedia {
   #videoOn = true;
   #muted = false;
   #receiveSize: FrameSize | null = null;
+  #selfView: FrameSize | null;
   #partner: MediaNotice | null = null;
   readonly #stopping = new Set<Promise<void>>();
   /** Sends our notice to the current stranger (set by the Session per match). */
@@ -53,6 +57,7 @@ export class SessionMedia {
     this.#opts = opts;
     this.#log = deps.logger;
     this.#emit = deps.emit;
+    this.#selfView = opts.selfViewSize ?? null;
     this.#mgr = new MediaManager(opts, { logger: deps.logger, clock: deps.clock });
   }
 
@@ -146,6 +151,12 @@ export class SessionMedia {
     this.sendNotice?.(this.notice());
   }
 
+  /** Emit `self-frame` (our outgoing picture) at the `selfViewSize` option (else 160×120), or stop. */
+  setSelfView(on: boolean): void {
+    this.#selfView = on ? { ...(this.#opts.selfViewSize ?? DEFAULT_SELF_VIEW_SIZE) } : null;
+    this.#slot?.media?.setSelfView(this.#selfView);
+  }
+
   setReceiveSize(size: FrameSize): void {
     this.#receiveSize = { ...size };
     void this.#slot?.media?.setReceiveSize(size);
@@ -171,6 +182,7 @@ export class SessionMedia {
 
   async #apply(mm: MatchMedia): Promise<void> {
     if (this.#receiveSize) await mm.setReceiveSize(this.#receiveSize);
+    mm.setSelfView(this.#selfView);
     await mm.start();
     if (!this.#videoOn) await mm.setVideo(false);
     if (this.#muted) await mm.setAudio(false);

@@ -229,6 +229,11 @@ export class Session extends TypedEmitter<SessionEvents> implements SessionComma
     this.#media?.setReceiveSize(size);
   }
 
+  /** Our own outgoing picture as `self-frame` events (the UI's self-view corner), or not. */
+  setSelfView(on: boolean): void {
+    this.#media?.setSelfView(on);
+  }
+
   /** The current stranger's media pipeline, null without media (tests, benchmarks). */
   get media(): MatchMedia | null {
     return this.#media?.current ?? null;

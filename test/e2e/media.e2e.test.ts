@@ -7,6 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MediaOptions } from '../../src/media/pipeline/media-types.js';
 import { Session } from '../../src/peer/session.js';
 import { startServer, type RunningServer } from '../../src/signaling/server/server.js';
+import { readStamp } from '../../src/media/pipeline/test-pattern.js';
+import type { RgbFrame } from '../../src/media/render/frame.js';
 import { FrameLog, requireFfmpegOrSkip, testMedia } from '../helpers/media.js';
 import { EventLog } from '../helpers/session-events.js';
 
@@ -121,6 +123,22 @@ describe.skipIf(!FFMPEG)('media over the real server', () => {
     A.s.setVideo(true);
     await B.log.waitFor('partner-media', (p) => p.video, { from: mark });
     await B.frames.stamped(5, back);
+  });
+
+  it('setSelfView(true) emits our own outgoing picture as self-frame; false stops it', async () => {
+    const srv = await server();
+    const { A } = await pair(srv.url, testMedia(ff), testMedia(ff));
+    const own: RgbFrame[] = [];
+    const off = A.s.on('self-frame', (f) => own.push(f));
+    cleanups.push(off);
+    A.s.setSelfView(true);
+    await A.frames.waitFor(() => own.length >= 3, { from: A.frames.mark(), what: '3 self frames' });
+    expect([own[0]!.width, own[0]!.height]).toEqual([160, 120]);
+    expect(readStamp(own[0]!)).not.toBeNull(); // our test pattern, not the stranger's picture
+    A.s.setSelfView(false);
+    const seen = own.length;
+    await A.frames.stamped(10, A.frames.mark()); // a third of a second of the stranger's frames
+    expect(own.length).toBeLessThanOrEqual(seen + 1);
   });
 
   it('reports a killed encoder and a killed decoder (media-error) and recovers without ending the chat', async () => {

@@ -141,19 +141,25 @@ async function runPlan(
   }
   const members = new Map<string, Set<string>>();
   const received: { to: string; matchId: string; from: string }[] = [];
-  const watch = (s: Sim): void => {
-    s.client.ws.on('message', (raw) => {
-      const m = JSON.parse(String(raw)) as { type: string; matchId?: string; data?: { sdp?: string } };
-      if (m.type === 'matched') {
-        const set = members.get(m.matchId!) ?? new Set();
-        members.set(m.matchId!, set.add(s.label));
-        s.current = m.matchId!;
-      }
-      if (m.type === 'partner-left' && s.current === m.matchId) s.current = null;
-      if (m.type === 'signal') received.push({ to: s.label, matchId: m.matchId!, from: m.data!.sdp! });
-    });
+  type Seen = { type: string; matchId?: string; data?: unknown };
+  const see = (s: Sim, m: Seen): void => {
+    if (m.type === 'matched') {
+      const set = members.get(m.matchId!) ?? new Set();
+      members.set(m.matchId!, set.add(s.label));
+      s.current = m.matchId!;
+    }
+    if (m.type === 'partner-left' && s.current === m.matchId) s.current = null;
+    if (m.type === 'signal') {
+      received.push({ to: s.label, matchId: m.matchId!, from: (m.data as { sdp: string }).sdp });
+    }
   };
-  sims.forEach(watch);
+  // Replays what already arrived after the welcome first: a `matched` in the same packet as a
+  // resume's welcome arrives before the caller's `await` resumes and would be missed otherwise.
+  const watch = (s: Sim): void => {
+    for (const m of s.client.all.slice(1)) see(s, m);
+    s.client.ws.on('message', (raw) => see(s, JSON.parse(String(raw)) as Seen));
+  };
+  for (const s of sims) watch(s);
   let n = 0;
   for (const [i, op] of plan) {
     const s = sims[i]!;

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { computeVideoLayout } from '../../src/cli/ui/video-layout.js';
-import { Tmux, tmuxAvailable } from '../helpers/tmux.js';
+import { parseCells, Tmux, tmuxAvailable } from '../helpers/tmux.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const HAVE_TMUX = tmuxAvailable();
@@ -22,41 +22,6 @@ if (!HAVE_TMUX) {
   const msg = 'tmux is not installed: SKIPPING the video pane end-to-end test (install tmux to run it)';
   if (STRICT) throw new Error(`${msg}; RANDCHAT_TEST_STRICT=1 makes this a failure`);
   console.warn(`\n!!! ${msg} !!!\n`);
-}
-
-interface Cell {
-  ch: string;
-  fg: string;
-  bg: string;
-}
-
-/** Parses one line of `capture-pane -e` output into cells with their colours ('' = default). */
-function parseCells(line: string): Cell[] {
-  const cells: Cell[] = [];
-  let fg = '';
-  let bg = '';
-  const re = /\x1b\[([\d;:]*)m|\x1b[^[]|([^\x1b])/gu;
-  for (const m of line.matchAll(re)) {
-    if (m[2] !== undefined) {
-      cells.push({ ch: m[2], fg, bg });
-      continue;
-    }
-    if (m[1] === undefined) continue;
-    const p = m[1] === '' ? ['0'] : m[1].split(';');
-    for (let i = 0; i < p.length; i++) {
-      const v = p[i];
-      if (v === '0') [fg, bg] = ['', ''];
-      else if (v === '39') fg = '';
-      else if (v === '49') bg = '';
-      else if ((v === '38' || v === '48') && p[i + 1] === '2') {
-        const rgb = p.slice(i + 2, i + 5).join(',');
-        if (v === '38') fg = rgb;
-        else bg = rgb;
-        i += 4;
-      } else if ((v === '38' || v === '48') && p[i + 1] === '5') i += 2;
-    }
-  }
-  return cells;
 }
 
 interface Stats {

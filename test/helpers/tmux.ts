@@ -3,6 +3,7 @@
  * user's tmux is never touched) with one session, `capture-pane` polling with a deadline.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export function tmuxAvailable(): boolean {
   return spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
@@ -75,4 +76,68 @@ export class Tmux {
   kill(): void {
     spawnSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore' });
   }
+}
+
+export interface Cell {
+  ch: string;
+  /** Truecolor `r,g,b`, or '' for the default (256-colour codes are skipped). */
+  fg: string;
+  bg: string;
+}
+
+/** Parses one line of `capture-pane -e` output into cells with their colours ('' = default). */
+export function parseCells(line: string): Cell[] {
+  const cells: Cell[] = [];
+  let fg = '';
+  let bg = '';
+  const re = /\x1b\[([\d;:]*)m|\x1b[^[]|([^\x1b])/gu;
+  for (const m of line.matchAll(re)) {
+    if (m[2] !== undefined) {
+      cells.push({ ch: m[2], fg, bg });
+      continue;
+    }
+    if (m[1] === undefined) continue;
+    const p = m[1] === '' ? ['0'] : m[1].split(';');
+    for (let i = 0; i < p.length; i++) {
+      const v = p[i];
+      if (v === '0') [fg, bg] = ['', ''];
+      else if (v === '39') fg = '';
+      else if (v === '49') bg = '';
+      else if ((v === '38' || v === '48') && p[i + 1] === '2') {
+        const rgb = p.slice(i + 2, i + 5).join(',');
+        if (v === '38') fg = rgb;
+        else bg = rgb;
+        i += 4;
+      } else if ((v === '38' || v === '48') && p[i + 1] === '5') i += 2;
+    }
+  }
+  return cells;
+}
+
+/** Every descendant of `pid` (Linux: from /proc; [] elsewhere). */
+export function descendants(pid: number): { pid: number; comm: string }[] {
+  if (process.platform !== 'linux') return [];
+  const parent = new Map<number, { ppid: number; comm: string }>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
+      parent.set(Number(name), { ppid, comm });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: { pid: number; comm: string }[] = [];
+  const walk = (p: number): void => {
+    for (const [child, info] of parent)
+      if (info.ppid === p) {
+        out.push({ pid: child, comm: info.comm });
+        walk(child);
+      }
+  };
+  walk(pid);
+  return out;
 }

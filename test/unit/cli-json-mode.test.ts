@@ -33,6 +33,16 @@ describe('parseCommandLine', () => {
     ['{"cmd":"block"}', cmd('block')],
     ['/report spam bot', { kind: 'command', command: { cmd: 'report', reason: 'spam bot' } }],
     ['{"cmd":"report","reason":"rude"}', { kind: 'command', command: { cmd: 'report', reason: 'rude' } }],
+    ['/video off', { kind: 'command', command: { cmd: 'video', on: false } }],
+    ['/VIDEO On', { kind: 'command', command: { cmd: 'video', on: true } }],
+    ['{"cmd":"video","on":false}', { kind: 'command', command: { cmd: 'video', on: false } }],
+    ['{"cmd":"video","on":true}', { kind: 'command', command: { cmd: 'video', on: true } }],
+    ['/mute', { kind: 'command', command: { cmd: 'mute', muted: true } }],
+    ['/mute off', { kind: 'command', command: { cmd: 'mute', muted: false } }],
+    ['/unmute', { kind: 'command', command: { cmd: 'mute', muted: false } }],
+    ['{"cmd":"mute","muted":true}', { kind: 'command', command: { cmd: 'mute', muted: true } }],
+    ['{"cmd":"mute","muted":false}', { kind: 'command', command: { cmd: 'mute', muted: false } }],
+    ['{"cmd":"mute"}', { kind: 'command', command: { cmd: 'mute', muted: true } }],
   ])('%j → %j', (line, expected) => {
     expect(parseCommandLine(line)).toEqual(expected);
   });
@@ -46,6 +56,15 @@ describe('parseCommandLine', () => {
     ['{"text":"hi"}', /unknown "cmd" "undefined"/],
     ['{}', /unknown "cmd"/],
     ['{"cmd":"report"}', /needs a string "reason"/],
+    ['/video', /usage: \/video on, \/video off/],
+    ['/video maybe', /usage: \/video on/],
+    ['/mute loudly', /usage: \/mute/],
+    ['/next please', /unknown command/],
+    ['{"cmd":"video"}', /needs a boolean "on"/],
+    ['{"cmd":"video","on":"off"}', /needs a boolean "on"/],
+    ['{"cmd":"mute","muted":"yes"}', /boolean "muted"/],
+    ['/self', /terminal UI/],
+    ['{"cmd":"self"}', /terminal UI/],
   ])('%j is invalid', (line, message) => {
     const parsed = parseCommandLine(line);
     expect(parsed.kind).toBe('invalid');
@@ -62,7 +81,7 @@ describe('formatEvent', () => {
   });
 });
 
-function harness(session = new FakeSession()) {
+function harness(session = new FakeSession(), media = false) {
   const stdin = new PassThrough();
   const lines: Record<string, unknown>[] = [];
   const waiters: (() => void)[] = [];
@@ -83,7 +102,7 @@ function harness(session = new FakeSession()) {
       };
       check();
     });
-  return { session, stdin, lines, until, run: () => runJsonMode(session, io) };
+  return { session, stdin, lines, until, run: () => runJsonMode(session, { ...io, media }) };
 }
 
 describe('runJsonMode', () => {
@@ -110,6 +129,31 @@ describe('runJsonMode', () => {
     const bad = await h.until((l) => l.code === 'ERR_BAD_COMMAND');
     expect(bad).toMatchObject({ event: 'error', fatal: false });
     h.stdin.write('{"cmd":"quit"}\n');
+    expect(await done).toBe(ExitCodes.OK);
+  });
+
+  it('passes /video and /mute to the session when it has media', async () => {
+    const calls: string[] = [];
+    const session = Object.assign(new FakeSession(), {
+      setVideo: (on: boolean) => void calls.push(`video:${on}`),
+      setMuted: (muted: boolean) => void calls.push(`muted:${muted}`),
+    });
+    const h = harness(session, true);
+    const done = h.run();
+    h.stdin.write('/video off\n{"cmd":"video","on":true}\n/mute\n{"cmd":"mute","muted":false}\n/self\n');
+    await h.until((l) => l.code === 'ERR_BAD_COMMAND');
+    h.stdin.end();
+    expect(await done).toBe(ExitCodes.OK);
+    expect(calls).toEqual(['video:false', 'video:true', 'muted:true', 'muted:false']);
+  });
+
+  it('refuses media commands in a text-only session', async () => {
+    const h = harness();
+    const done = h.run();
+    h.stdin.write('/video off\n');
+    const err = await h.until((l) => l.code === 'ERR_BAD_COMMAND');
+    expect(err.message).toMatch(/text-only unless --video or --audio/);
+    h.stdin.end();
     expect(await done).toBe(ExitCodes.OK);
   });
 

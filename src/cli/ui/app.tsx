@@ -69,9 +69,13 @@ export function App({ session, onQuit, autoNext, notice, now, reservedRows, vide
         setMuted(!muted);
         return systemLine(muted ? 'Microphone on.' : 'Microphone muted.');
       }
-      case 'self':
+      case 'self': {
         if (!video) return systemLine('Video is not available in this session.');
-        return systemLine(video.toggleSelfView() ? 'Self-view on.' : 'Self-view off.');
+        const on = video.toggleSelfView();
+        // The session sends our own frames only while the corner shows them.
+        callMediaCommand(session, 'setSelfView', on, onMediaError);
+        return systemLine(on ? 'Self-view on.' : 'Self-view off.');
+      }
       case 'next':
         if (view.sessionState === 'connected')
           dispatch({ type: 'system', text: 'You skipped this stranger.' });
@@ -151,6 +155,7 @@ export function App({ session, onQuit, autoNext, notice, now, reservedRows, vide
         partnerReconnecting={view.partnerReconnecting}
         selfReconnecting={view.selfReconnecting !== null}
         partnerMedia={view.partnerMedia}
+        partnerRecording={view.partnerRecording}
       />
       <ChatLog lines={view.lines} height={logHeight} scrollOffset={scroll} />
       <InputLine

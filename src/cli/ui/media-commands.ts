@@ -17,6 +17,7 @@ export interface VideoControls {
 interface OptionalMediaCommands {
   setVideo?: unknown;
   setMuted?: unknown;
+  setSelfView?: unknown;
 }
 
 /** Calls `session[name](arg)` if it is a function; false when the session has no such command. */

@@ -14,6 +14,8 @@ export interface StatusLineProps {
   selfReconnecting: boolean;
   /** The stranger's camera/microphone; shown while connected when one is off. */
   partnerMedia?: PartnerMedia;
+  /** The stranger records the call (`--record`). */
+  partnerRecording?: boolean;
 }
 
 const STATE_LABEL: Record<SessionState, string> = {
@@ -43,6 +45,7 @@ export function StatusLine(props: StatusLineProps) {
     if (!props.partnerMedia.video) media.push('Stranger paused video');
     if (!props.partnerMedia.audio) media.push('Stranger muted');
   }
+  if (props.sessionState === 'connected' && props.partnerRecording) media.push('Stranger is recording');
   const warnings: string[] = [];
   if (props.signalingDown && props.sessionState !== 'closed') warnings.push('signaling down');
   if (props.partnerReconnecting) warnings.push('stranger reconnecting…');

@@ -35,6 +35,10 @@ export interface ViewState {
   sessionState: SessionState;
   /** The stranger's camera and microphone (both on until told otherwise; reset per stranger). */
   partnerMedia: PartnerMedia;
+  /** The stranger records the call (`--record`): the status line says so. */
+  partnerRecording: boolean;
+  /** Media error codes already shown (each is shown once, not on every restart). */
+  mediaErrorsShown: string[];
   interests: string[];
   candidateType: CandidateType | null;
   rttMs: number | null;
@@ -71,6 +75,8 @@ export function initialView(opts: { autoNext?: boolean; notice?: string[] } = {}
   const base: ViewState = {
     sessionState: 'idle',
     partnerMedia: MEDIA_ON,
+    partnerRecording: false,
+    mediaErrorsShown: [],
     interests: [],
     candidateType: null,
     rttMs: null,
@@ -117,7 +123,24 @@ function reduceEvent(state: ViewState, event: ViewEvent, now: number): ViewState
         interests: event.data.interests,
         partnerReconnecting: false,
         partnerMedia: MEDIA_ON,
+        partnerRecording: false,
       };
+    case 'partner-recording':
+      if (event.data.recording === state.partnerRecording) return state;
+      return addLine(
+        { ...state, partnerRecording: event.data.recording },
+        'system',
+        event.data.recording ? 'Stranger is recording this chat.' : 'Stranger stopped recording.',
+      );
+    case 'media-error': {
+      const { code, message } = event.data;
+      if (state.mediaErrorsShown.includes(code)) return state;
+      return addLine(
+        { ...state, mediaErrorsShown: [...state.mediaErrorsShown, code] },
+        'error',
+        `${message} (${code})`,
+      );
+    }
     case 'partner-media': {
       const { video, audio } = event.data;
       if (video === state.partnerMedia.video && audio === state.partnerMedia.audio) return state;
@@ -160,6 +183,7 @@ function reduceEvent(state: ViewState, event: ViewEvent, now: number): ViewState
         candidateType: null,
         interests: [],
         partnerMedia: MEDIA_ON,
+        partnerRecording: false,
       };
       const line = addLine(gone, 'system', partnerLeftText(event.data.reason));
       return state.autoNext ? line : addLine(line, 'system', 'Type /next to meet a new stranger.');

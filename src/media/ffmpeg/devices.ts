@@ -87,14 +87,7 @@ async function linuxCameras(
   devDir: string,
   sysDir: string,
 ): Promise<MediaDevice[]> {
-  let nodes: string[];
-  try {
-    nodes = (await readdir(devDir))
-      .filter((n) => /^video\d+$/.test(n))
-      .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
-  } catch {
-    nodes = [];
-  }
+  const nodes = await videoNodes(devDir);
   if (nodes.length === 0) {
     notes.push(`no ${devDir}/video* devices`);
     return [];
@@ -139,6 +132,41 @@ async function linuxMicrophones(
   }
   const r = await run(arecord, ['-l']);
   return r ? parseArecordList(r.output) : [];
+}
+
+/** `video0`, `video1`, … in `devDir`, in numeric order ([] when none or unreadable). */
+async function videoNodes(devDir: string): Promise<string[]> {
+  try {
+    return (await readdir(devDir))
+      .filter((n) => /^video\d+$/.test(n))
+      .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
+  } catch {
+    return [];
+  }
+}
+
+/** Whether there is a camera and a microphone at all (the UI's defaults). */
+export interface DevicePresence {
+  camera: boolean;
+  microphone: boolean;
+}
+
+/**
+ * A cheap presence check, for choosing the UI's defaults before a chat: on Linux a `/dev/video*`
+ * node and a PulseAudio/PipeWire (else ALSA) capture source, without opening any device or
+ * running ffmpeg per camera; on macOS and Windows ffmpeg's device list (one run).
+ */
+export async function probeDevices(opts: ListDevicesOptions = {}): Promise<DevicePresence> {
+  const platform = opts.platform ?? currentPlatform();
+  if (platform !== 'linux') {
+    const l = await listDevices(opts);
+    return { camera: l.video.length > 0, microphone: l.audio.length > 0 };
+  }
+  const [nodes, mics] = await Promise.all([
+    videoNodes(opts.devDir ?? '/dev'),
+    linuxMicrophones(opts.run ?? runTool, [], opts.env ?? process.env),
+  ]);
+  return { camera: nodes.length > 0, microphone: mics.length > 0 };
 }
 
 /** process.platform narrowed to the three randchat knows; other Unixes are treated as linux. */

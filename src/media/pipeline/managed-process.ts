@@ -93,6 +93,26 @@ export class ManagedProcess {
     if (child) await child.stop();
   }
 
+  /**
+   * Stops for good, asking first: `ask(child)` tells the process to end by itself (e.g. an RTCP
+   * BYE, so ffmpeg finishes its file); after `graceMs` without an exit, {@link stop} escalates.
+   */
+  async finish(ask: (child: SupervisedChild) => void, graceMs: number): Promise<void> {
+    this.#stopped = true;
+    this.#o.clock.clearTimeout(this.#timer);
+    const child = this.#child;
+    if (child?.running) {
+      ask(child);
+      let timer: Timer | undefined;
+      await Promise.race([
+        child.exited,
+        new Promise<void>((resolve) => (timer = this.#o.clock.setTimeout(resolve, graceMs))),
+      ]);
+      this.#o.clock.clearTimeout(timer);
+    }
+    await this.stop();
+  }
+
   /** Stops the process but allows a later `start()`. */
   async pause(): Promise<void> {
     this.#o.clock.clearTimeout(this.#timer);

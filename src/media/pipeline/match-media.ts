@@ -196,6 +196,10 @@ export class MatchMedia extends TypedEmitter<MediaEvents> {
   async setAudio(on: boolean): Promise<void> {
     await this.audioSender?.setEnabled(on);
   }
+  /** Our own picture (`self-frame`) at this size, or none (null). */
+  setSelfView(size: FrameSize | null): void {
+    this.videoSender?.setSelfView(size);
+  }
   async setReceiveSize(size: FrameSize): Promise<void> {
     await this.videoReceiver.resize(size);
   }

@@ -19,9 +19,9 @@ export interface RawVideoFormat {
   fps: number;
 }
 
-/** Camera or file → raw yuv420p frames of exactly width × height on stdout. */
+/** Camera, file or lavfi test source → raw yuv420p frames of exactly width × height on stdout. */
 export function buildCaptureArgs(
-  source: Exclude<VideoSource, { kind: 'none' | 'test' }>,
+  source: Exclude<VideoSource, { kind: 'none' }>,
   f: RawVideoFormat & { platform: MediaPlatform },
 ): string[] {
   return [

@@ -59,6 +59,14 @@ export interface RecorderOptions {
   logger: Logger;
 }
 
+/**
+ * RTCP BYE (RFC 3550 6.6) with a 3-byte reason: ffmpeg's RTP demuxer ignores packets shorter
+ * than 12 bytes, and ends its input once every stream said BYE.
+ */
+export const RTCP_BYE = Buffer.from([0x81, 0xcb, 0x00, 0x02, 0, 0, 0, 1, 3, 0x65, 0x6e, 0x64]);
+/** How long the recorder may take to finish its file after the BYE. */
+const BYE_GRACE_MS = 3000;
+
 export class Recorder extends TypedEmitter<{ error: [{ code: string; message: string }] }> {
   readonly #o: RecorderOptions;
   #socket: dgram.Socket | null = null;
@@ -111,13 +119,23 @@ export class Recorder extends TypedEmitter<{ error: [{ code: string; message: st
     if (this.#live && this.#socket) this.#socket.send(packet, this.#ports[kind], LOOPBACK);
   }
 
-  /** Ends the file cleanly (ffmpeg finishes the container on SIGINT). */
+  /**
+   * Ends the file cleanly. ffmpeg ignores a first SIGINT while it waits for RTP that no longer
+   * comes, and a second one makes it exit without writing the file's index; an RTCP BYE on every
+   * stream ends its input instead, so it finishes the file and exits by itself.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
+    const live = this.#live;
     this.#live = false;
     this.removeAllListeners();
-    await this.#proc?.stop();
-    this.#socket?.close();
+    const socket = this.#socket;
+    const { video, audio } = this.#ports;
+    await this.#proc?.finish(() => {
+      if (!live || !socket) return;
+      for (const port of [video, audio]) socket.send(RTCP_BYE, port + 1, LOOPBACK);
+    }, BYE_GRACE_MS);
+    socket?.close();
     this.#socket = null;
   }
 }

@@ -68,6 +68,7 @@ export class VideoSender extends TypedEmitter<VideoSenderEvents> {
   #lastRestartAt = -Infinity;
   #pendingKeyframe: Timer | undefined;
   #lastSelfAt = 0;
+  #selfViewSize: FrameSize | null;
   keyframeRestarts = 0;
   framesIn = 0;
 
@@ -75,6 +76,7 @@ export class VideoSender extends TypedEmitter<VideoSenderEvents> {
     super();
     this.#o = opts;
     this.#codec = opts.codec;
+    this.#selfViewSize = opts.selfViewSize ?? null;
     this.#frameBytes = yuv420pBytes(opts.width, opts.height);
     this.#rewriter = new RtpRewriter({
       ssrc: randomInt(1, 2 ** 31),
@@ -126,9 +128,16 @@ export class VideoSender extends TypedEmitter<VideoSenderEvents> {
           `video encoder ${describeExit(exit, stderr)}; ${willRestart ? 'restarting it' : 'giving up'}`,
         ),
     });
-    if (o.source.kind === 'test') this.#pattern = new TestPatternGenerator(o.width, o.height);
+    // `test` draws the stamped pattern in Node; `test:LAVFI` captures that lavfi source instead.
+    if (o.source.kind === 'test' && !o.source.lavfi)
+      this.#pattern = new TestPatternGenerator(o.width, o.height);
     else this.#capture = this.#newCapture(o.source);
     if (this.#enabled) await this.#run();
+  }
+
+  /** Emit `self-frame` at this size from now on, or stop (null). */
+  setSelfView(size: FrameSize | null): void {
+    this.#selfViewSize = size ? { ...size } : null;
   }
 
   /** Answers a keyframe request (PLI) by restarting the encoder, at most once per interval. */
@@ -194,7 +203,7 @@ export class VideoSender extends TypedEmitter<VideoSenderEvents> {
     const stdin = this.#encoder?.child?.child.stdin;
     // Never queue frames behind a busy encoder: a late frame is worse than a dropped one.
     if (stdin && this.#encoder?.running && stdin.writableLength < this.#frameBytes * 2) stdin.write(frame);
-    const self = this.#o.selfViewSize;
+    const self = this.#selfViewSize;
     const now = this.#o.clock.now();
     if (self && now - this.#lastSelfAt >= 66 && this.listenerCount('self-frame') > 0) {
       this.#lastSelfAt = now;
@@ -202,7 +211,7 @@ export class VideoSender extends TypedEmitter<VideoSenderEvents> {
     }
   }
 
-  #newCapture(source: Exclude<VideoSource, { kind: 'none' | 'test' }>): ManagedProcess {
+  #newCapture(source: Exclude<VideoSource, { kind: 'none' }>): ManagedProcess {
     const o = this.#o;
     const chunker = new FrameChunker(this.#frameBytes);
     return new ManagedProcess({
@@ -223,7 +232,11 @@ export class VideoSender extends TypedEmitter<VideoSenderEvents> {
       },
       onCrash: ({ exit, stderr, willRestart }) => {
         const what =
-          source.kind === 'webcam' ? `camera ${source.device ?? ''}`.trim() : `video file ${source.path}`;
+          source.kind === 'webcam'
+            ? `camera ${source.device ?? ''}`.trim()
+            : source.kind === 'file'
+              ? `video file ${source.path}`
+              : `test source ${source.lavfi ?? ''}`;
         const code = source.kind === 'webcam' ? ErrorCodes.MEDIA_DEVICE : ErrorCodes.MEDIA_ENCODER;
         this.#error(
           code,

@@ -23,6 +23,12 @@ export interface Delivery {
   bind(conn: ConnId, session: SessionId): void;
   /** Send to the session's socket on this node; dropped if it has none. */
   send(session: SessionId, msg: ServerMessage): void;
+  /**
+   * Like `send`, for a message already encoded as JSON text by another node (the relay's fast path
+   * for `signal`: written to the socket as it arrived, never parsed here). Absent: the broker
+   * parses it and calls `send`.
+   */
+  sendEncoded?(session: SessionId, type: 'signal', text: string): void;
   /** Close the session's socket on this node and detach it. */
   close(session: SessionId, code: number, reason: string): void;
   /** An abuse report for the operator (the server logs it). Called on the reporter's node. */
@@ -39,8 +45,12 @@ export interface BrokerStats {
 }
 
 export interface Broker {
-  /** Feeds one client event. Never throws; failures are logged. */
-  dispatch(event: ClientEvent): void;
+  /**
+   * Feeds one client event. Never throws; failures are logged. An asynchronous broker returns a
+   * promise that settles (never rejects) once the event has been carried out, so that a connection
+   * can keep the answers to messages it held in order (see connection.ts).
+   */
+  dispatch(event: ClientEvent): void | Promise<void>;
   stats(): BrokerStats | Promise<BrokerStats>;
   /**
    * Whether this node can serve matchmaking right now (`GET /readyz`): the Redis broker answers false

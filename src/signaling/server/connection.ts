@@ -1,25 +1,29 @@
 /**
- * One client WebSocket: validates and rate-limits what arrives, turns it into broker events, and
- * answers every invalid input with `{type:'error', code, message, ref}`. Never throws out of a
- * socket handler. Per connection it keeps a handful of numbers and no timers after `hello`, and no
- * closures: the socket's listeners are shared by every connection and find theirs via the socket.
+ * One client WebSocket: rate-limits what arrives, has it validated and turned into broker events
+ * (connection-input.ts), keeps it in order, and answers every invalid input with
+ * `{type:'error', code, message, ref}`. Never throws out of a socket handler. Per connection it keeps
+ * a handful of numbers and no timers after `hello`, and no closures: the socket's listeners are
+ * shared by every connection and find theirs via the socket.
+ *
+ * Pipelining: a client may send more right after `hello`. What arrives before the broker has bound
+ * the session (asynchronous with Redis) is held, at most MAX_EARLY messages (each already counted
+ * against the message rate), and processed in order once it is bound, each held event carried out
+ * before the next, so the answers come in the order of the requests.
  */
 import WebSocket, { type RawData } from 'ws';
 import { ErrorCodes, type ErrorCode } from '../../errors.js';
 import type { Timer } from '../../util/clock.js';
-import {
-  encode,
-  parseClientMessage,
-  PROTOCOL_VERSION,
-  type ClientMessage,
-  type ServerMessage,
-} from '../protocol.js';
+import { encode, PROTOCOL_VERSION, type ServerMessage } from '../protocol.js';
 import type { Broker } from './broker.js';
 import { CloseCodes } from './close-codes.js';
+import { clientFacts, helloEvent, JOIN_LIMITED, readFrame, toEvent, type Input } from './connection-input.js';
 import type { ServerObserver } from './observer.js';
 import type { ResolvedOptions } from './options.js';
 import { spendTokens } from './rate-limit.js';
-import type { ClientFacts, ConnId, SessionId } from './state.js';
+import { ServerSocket } from './server-socket.js';
+import type { ConnId, SessionId } from './state.js';
+
+export { ServerSocket } from './server-socket.js';
 
 /** What a connection needs from its server. */
 export interface ConnectionHost {
@@ -30,26 +34,12 @@ export interface ConnectionHost {
   onClosed(conn: Connection): void;
 }
 
-/**
- * The server's WebSocket class (`new WebSocketServer({ WebSocket: ServerSocket })`): a `ws`
- * WebSocket that points at its Connection, so the listeners need not close over it.
- */
-export class ServerSocket extends WebSocket {
-  conn: Connection | null = null;
-
-  /**
-   * A pong marks the connection alive. Done here rather than by a fourth listener, which would
-   * double the size of ws's per-socket listener table (~100 B per connection). Events still reach
-   * their listeners unchanged.
-   */
-  override emit(event: string | symbol, ...args: unknown[]): boolean {
-    if (event === 'pong' && this.conn) this.conn.alive = true;
-    return super.emit(event, ...args);
-  }
-}
-
 /** How long a slow consumer gets to read its close frame before the socket is dropped. */
 const SLOW_CONSUMER_GRACE_MS = 1000;
+/** Messages held between `hello` and the session being bound; more are dropped (ERR_RATE_LIMITED). */
+export const MAX_EARLY = 16;
+/** Marks where held messages started being dropped. */
+const OVERFLOW = 'overflow';
 
 const connOf = (ws: WebSocket): Connection | null => (ws instanceof ServerSocket ? ws.conn : null);
 
@@ -67,6 +57,8 @@ export class Connection {
   #overflow = 0;
   #violations = 0;
   #helloTimer: Timer | undefined;
+  /** Messages received after hello, before the session was bound (or while those are processed). */
+  #early: (Input | typeof OVERFLOW)[] | null = null;
   // Two token buckets (messages; join + next) kept as fields, not objects: ~60 B less per connection.
   #msgTokens: number;
   #msgAt: number;
@@ -108,6 +100,18 @@ export class Connection {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     this.ws.send(encode(msg));
     this.host.observer.sent(this.id, this.sessionId, msg);
+    this.#checkBuffered();
+  }
+
+  /** A relayed `signal` another node already encoded (see Delivery.sendEncoded). */
+  sendEncoded(text: string): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(text);
+    this.host.observer.relayed();
+    this.#checkBuffered();
+  }
+
+  #checkBuffered(): void {
     const cap = this.host.opts.maxBufferedBytes;
     if (cap > 0 && this.ws.bufferedAmount > cap && !this.#retired) {
       // A client that does not read would make us buffer without bound: disconnect it.
@@ -170,6 +174,13 @@ export class Connection {
     this.host.opts.logger.error('connection handler failed', { conn: this.id, err });
   }
 
+  /** The broker bound this connection to `session`: process what arrived meanwhile, in order. */
+  bind(session: string): void {
+    this.sessionId = session;
+    // After the bind's own effects (the welcome): the broker is still carrying them out.
+    if (this.#early) queueMicrotask(() => void this.#drain());
+  }
+
   #onMessage(data: RawData, isBinary: boolean): void {
     if (this.#retired) return;
     this.alive = true;
@@ -180,93 +191,70 @@ export class Connection {
     this.#msgTokens = msgLeft;
     this.#msgAt = Math.max(this.#msgAt, now);
     this.#overflow = 0;
-    if (isBinary) return this.#violation(ErrorCodes.BINARY_FRAME, 'binary frames are not accepted');
-    const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-    if (buf.length > opts.maxMessageBytes) {
-      return this.#violation(ErrorCodes.TOO_LARGE, `message larger than ${opts.maxMessageBytes} bytes`);
+    const input = readFrame(data, isBinary, opts.maxMessageBytes);
+    if (this.#helloSeen) {
+      if (this.sessionId === null || this.#early) return this.#hold(input);
+      return void this.#handle(input);
     }
-    const text = buf.toString('utf8');
-    const parsed = parseClientMessage(text, opts.maxMessageBytes);
-    if (!parsed.ok) {
-      const { code, message, ref } = parsed.error;
-      if (!this.#helloSeen && ref === 'hello' && this.#versionMismatch(peekVersion(text))) return;
-      return this.#violation(code, message, ref);
+    if (!input.ok) {
+      if (input.ref === 'hello' && this.#versionMismatch(input.v)) return;
+      return this.#violation(input.code, input.message, input.ref);
     }
-    const msg = parsed.msg;
-    if (!this.#helloSeen) {
-      if (msg.type !== 'hello')
-        return this.#violation(ErrorCodes.HELLO_REQUIRED, 'send hello first', msg.type);
-      if (this.#versionMismatch(msg.v)) return;
-      this.#helloSeen = true;
-      this.#clearHelloTimer();
-      const facts = this.#facts(msg);
-      if (msg.resumeToken !== undefined) {
-        const event = { type: 'resume', conn: this.id, resumeToken: msg.resumeToken, ...facts } as const;
-        broker.dispatch(msg.interests === undefined ? event : { ...event, interests: msg.interests });
-      } else {
-        broker.dispatch({ type: 'hello', conn: this.id, interests: msg.interests ?? [], ...facts });
+    const msg = input.msg;
+    if (msg.type !== 'hello') return this.#violation(ErrorCodes.HELLO_REQUIRED, 'send hello first', msg.type);
+    if (this.#versionMismatch(msg.v)) return;
+    this.#helloSeen = true;
+    this.#clearHelloTimer();
+    void broker.dispatch(helloEvent(msg, this.id, clientFacts(msg, this.ipHash, opts.keys)));
+  }
+
+  #hold(input: Input): void {
+    const early = (this.#early ??= []);
+    if (early.length < MAX_EARLY) early.push(input);
+    else if (early[early.length - 1] !== OVERFLOW) early.push(OVERFLOW);
+  }
+
+  /** Processes the held messages in order, each broker event carried out before the next. */
+  async #drain(): Promise<void> {
+    const early = this.#early;
+    if (!early) return;
+    try {
+      for (let item = early.shift(); item !== undefined; item = early.shift()) {
+        if (this.#retired || this.sessionId === null) break;
+        if (item === OVERFLOW) {
+          const message = `more than ${MAX_EARLY} messages before welcome; the rest were dropped`;
+          this.error(ErrorCodes.RATE_LIMITED, message);
+          continue;
+        }
+        await this.#handle(item);
       }
-      return;
+    } catch (err) {
+      this.#failed(err);
+    } finally {
+      this.#early = null;
     }
+  }
+
+  /** One message of a session that said hello; resolves when the broker has carried it out. */
+  #handle(input: Input): void | Promise<void> {
+    if (!input.ok) return this.#violation(input.code, input.message, input.ref);
+    const msg = input.msg;
     if (msg.type === 'hello')
       return this.#violation(ErrorCodes.ALREADY_HELLO, 'hello was already said', 'hello');
     if (msg.type === 'ping') return this.send({ type: 'pong', t: msg.t });
     const session = this.sessionId;
     if (session === null) return;
-    switch (msg.type) {
-      case 'join':
-      case 'next':
-      case 'block':
-      case 'report': {
-        const joinLeft = spendTokens(opts.joinRate, this.#joinTokens, this.#joinAt, now);
-        if (joinLeft < 0) {
-          return this.error(
-            ErrorCodes.JOIN_RATE_LIMITED,
-            `too many ${msg.type} requests; slow down`,
-            msg.type,
-          );
-        }
-        this.#joinTokens = joinLeft;
-        this.#joinAt = Math.max(this.#joinAt, now);
-        if (msg.type === 'next') return broker.dispatch({ type: 'next', session });
-        if (msg.type === 'block') return broker.dispatch({ type: 'block', session });
-        if (msg.type === 'report') return broker.dispatch({ type: 'report', session, reason: msg.reason });
-        return broker.dispatch(
-          msg.interests === undefined
-            ? { type: 'join', session }
-            : { type: 'join', session, interests: msg.interests },
-        );
+    if (JOIN_LIMITED.has(msg.type)) {
+      const { opts } = this.host;
+      const now = opts.clock.now();
+      const joinLeft = spendTokens(opts.joinRate, this.#joinTokens, this.#joinAt, now);
+      if (joinLeft < 0) {
+        return this.error(ErrorCodes.JOIN_RATE_LIMITED, `too many ${msg.type} requests; slow down`, msg.type);
       }
-      case 'leave':
-      case 'bye':
-        return broker.dispatch({ type: msg.type, session });
-      case 'signal':
-        return broker.dispatch({
-          type: 'signal',
-          session,
-          matchId: msg.matchId,
-          gen: msg.gen,
-          data: msg.data,
-        });
-      case 'rebuild':
-        return broker.dispatch({ type: 'rebuild', session, matchId: msg.matchId });
-      default: {
-        const never: never = msg;
-        throw new Error(`unhandled client message ${JSON.stringify(never)}`);
-      }
+      this.#joinTokens = joinLeft;
+      this.#joinAt = Math.max(this.#joinAt, now);
     }
-  }
-
-  /** The client's keyed identity and the blocks its tags name (tags only open with an identity). */
-  #facts(msg: Extract<ClientMessage, { type: 'hello' }>): ClientFacts {
-    const facts: ClientFacts = { ipHash: this.ipHash };
-    if (msg.identity === undefined) return facts;
-    const { keys } = this.host.opts;
-    const identity = keys.identity(msg.identity);
-    facts.identity = identity;
-    const blocked = (msg.blockTags ?? []).flatMap((t) => keys.openTag(identity, t) ?? []);
-    if (blocked.length > 0) facts.blocked = blocked;
-    return facts;
+    return this.host.broker.dispatch(toEvent(msg, session));
   }
 
   /** Sends ERR_VERSION_MISMATCH and closes 4001 if `v` is a number other than ours. */
@@ -302,15 +290,4 @@ export class Connection {
     this.host.opts.clock.clearTimeout(this.#helloTimer);
     this.#helloTimer = undefined;
   }
-}
-
-/** Reads `v` from a hello that failed validation, so a newer client still learns about the version. */
-function peekVersion(text: string): number | undefined {
-  try {
-    const o: unknown = JSON.parse(text);
-    if (typeof o === 'object' && o !== null && 'v' in o && typeof o.v === 'number') return o.v;
-  } catch {
-    // not JSON: the caller reports the parse error
-  }
-  return undefined;
 }

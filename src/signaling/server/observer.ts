@@ -165,6 +165,11 @@ export class ServerObserver {
     }
   }
 
+  /** A signal was relayed as pre-encoded text (it never passes through `sent`). */
+  relayed(): void {
+    this.#relayed.inc();
+  }
+
   report(r: AbuseReport): void {
     this.#reports.inc();
     this.#log.warn('abuse report', { ...r });

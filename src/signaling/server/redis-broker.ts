@@ -12,29 +12,25 @@
  *   sessions fresh, which it writes back if Redis ever loses its data.
  * - Events of one session run one at a time, in order; timers live on the node that scheduled them
  *   and are checked against the deadline stored in Redis when they fire (stale ones are dropped).
- * - Liveness, the janitor and recovery are in redis-node.ts.
+ * - The batched load → step → commit flow is in redis-batch.ts; liveness, the janitor and recovery
+ *   in redis-node.ts; the relay (pub/sub, the signal fast path) in redis-relay.ts; round-trip
+ *   metrics in redis-metrics.ts. This file is the Broker: ordering per session, timers, failures.
  */
 import { randomBytes } from 'node:crypto';
 import { ErrorCodes } from '../../errors.js';
 import type { Timer } from '../../util/clock.js';
 import type { Broker, BrokerContext, BrokerFactory, BrokerStats } from './broker.js';
 import { CloseCodes } from './close-codes.js';
-import { step } from './matchmaker.js';
+import { BatchRunner, type AnyEvent, type BatchHost } from './redis-batch.js';
+import type { CachedSession, CommitPlan } from './redis-commit.js';
+import { RoundTrips } from './redis-metrics.js';
 import { NodeKeeper, type RedisNodeHost } from './redis-node.js';
-import { Relay, type Envelope } from './redis-relay.js';
+import { Relay, SIGNAL_PREFIX, type Envelope } from './redis-relay.js';
 import { createRedisClient, RedisKeys, type RcRedis } from './redis-scripts.js';
-import {
-  buildState,
-  needsFullSample,
-  OPEN_SAMPLE,
-  OPEN_SAMPLE_SMALL,
-  parseLoad,
-  planCommit,
-  SHARING_LOAD_CAP,
-  type CachedSession,
-  type Snapshot,
-} from './redis-snapshot.js';
-import type { ClientEvent, Effect, MatchEvent, SessionId } from './state.js';
+import type { Snapshot } from './redis-snapshot.js';
+import type { ClientEvent, Effect, SessionId } from './state.js';
+
+export { UnavailableError, type AnyEvent } from './redis-batch.js';
 
 export interface RedisBrokerOptions {
   /** `redis://host:port[/db]`. */
@@ -53,40 +49,13 @@ export interface RedisBrokerOptions {
   commandTimeoutMs?: number;
 }
 
-/** Internal event: the janitor removing a session of a dead node. */
-type NodeDead = { type: 'node-dead'; session: SessionId; node: string };
-export type AnyEvent = MatchEvent | NodeDead;
-
-const MAX_ATTEMPTS = 30;
-/** At most this many events share one snapshot and one commit. */
-const MAX_BATCH = 64;
-interface Job {
-  event: AnyEvent;
-  at: number | undefined;
-  done: () => void;
-}
-/** Events that never put anyone in the queue: their snapshot skips the queue sample. */
-const NO_QUEUE = new Set<string>([
-  'leave',
-  'bye',
-  'socket-lost',
-  'grace-expired',
-  'signal',
-  'rebuild',
-  'node-dead',
-]);
-
-const TIMER = new Set<string>(['grace-expired', 'interest-window-expired']);
-
-export class UnavailableError extends Error {
-  readonly code = ErrorCodes.UNAVAILABLE;
-}
-
-export class RedisBroker implements Broker, RedisNodeHost {
+export class RedisBroker implements Broker, RedisNodeHost, BatchHost {
   readonly keys: RedisKeys;
   readonly me: string;
   readonly redis: RcRedis;
   readonly ctx: BrokerContext;
+  /** Round-trip counters and latency histogram (on the server's registry). */
+  readonly trips: RoundTrips;
   /** Sessions this node owns → their record and match JSON as last committed (for recovery and stats). */
   readonly owned = new Map<SessionId, CachedSession>();
   /** Sessions with a socket on this node. */
@@ -94,9 +63,8 @@ export class RedisBroker implements Broker, RedisNodeHost {
   /** Socket losses that could not be recorded while Redis was away; replayed on recovery. */
   readonly pendingLost = new Set<SessionId>();
   readonly #chains = new Map<string, Promise<void>>();
-  readonly #pending: Job[] = [];
+  readonly #batches: BatchRunner;
   readonly #relay: Relay;
-  #batching = false;
   readonly #timers = new Map<string, Timer>();
   readonly #keeper: NodeKeeper;
   #closed = false;
@@ -105,10 +73,12 @@ export class RedisBroker implements Broker, RedisNodeHost {
     this.ctx = ctx;
     this.keys = new RedisKeys(opts.namespace ?? 'rc');
     this.me = opts.nodeId ?? randomBytes(6).toString('base64url');
+    this.trips = new RoundTrips(ctx.registry);
     const timeout = opts.commandTimeoutMs ?? 1000;
     this.redis = createRedisClient(opts.url, timeout, `randchat-${this.me}`);
     this.redis.on('error', (err) => ctx.logger.debug('redis error', { err }));
     this.#relay = new Relay(this);
+    this.#batches = new BatchRunner(this);
     this.#keeper = new NodeKeeper(this, opts.url, {
       ttlMs: opts.livenessTtlMs ?? 3000,
       everyMs: opts.livenessEveryMs ?? 1000,
@@ -121,48 +91,38 @@ export class RedisBroker implements Broker, RedisNodeHost {
     return this.#closed;
   }
 
-  dispatch(event: ClientEvent): void {
+  dispatch(event: ClientEvent): Promise<void> | undefined {
     if (this.#closed) return;
     if (event.type === 'socket-lost') this.local.delete(event.session);
-    if (event.type === 'signal') this.#chain(event, () => this.#relay.signal(event));
-    else this.#chain(event, () => this.run(event));
-  }
-
-  /**
-   * Runs one event to completion (load → step → commit → deliver); never throws. Events waiting
-   * while a batch is in flight go together in the next one: one snapshot, `step` on each in turn,
-   * one commit (so events of one node never conflict with each other).
-   */
-  run(event: AnyEvent, at?: number): Promise<void> {
-    return new Promise((done) => {
-      this.#pending.push({ event, at, done });
-      this.#kick();
-    });
-  }
-
-  #kick(): void {
-    if (this.#batching || this.#pending.length === 0) return;
-    this.#batching = true;
-    const jobs = this.#pending.splice(0, MAX_BATCH);
-    void this.#runBatch(jobs).finally(() => {
-      this.#batching = false;
-      this.#kick();
-    });
-  }
-
-  async #runBatch(jobs: Job[]): Promise<void> {
-    try {
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        if (await this.#attempt(jobs)) return;
-        // Lost a race with another node's commit: back off a little, at random, and run it again.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(attempt, 5)));
+    if (event.type === 'signal' && !this.#chains.has(`s:${event.session}`)) {
+      // The hot path: nothing of this session in flight, so the relay may run it at once; it only
+      // needs the chain when it has to go through Redis.
+      try {
+        const slow = this.#relay.signal(event);
+        return slow && this.#chain(event, () => slow);
+      } catch (err) {
+        this.ctx.logger.error('redis broker: signal failed', { err });
+        return;
       }
-      throw new UnavailableError(`too much contention (${MAX_ATTEMPTS} conflicting attempts)`);
-    } catch (err) {
-      for (const j of jobs) this.#failed(j.event, j.at, err);
-    } finally {
-      for (const j of jobs) j.done();
     }
+    if (event.type === 'signal')
+      return this.#chain(event, () => this.#relay.signal(event) ?? Promise.resolve());
+    return this.#chain(event, () => this.run(event));
+  }
+
+  /** Runs one event to completion (load → step → commit → deliver, see redis-batch.ts); never throws. */
+  run(event: AnyEvent, at?: number): Promise<void> {
+    return this.#batches.run(event, at);
+  }
+
+  /** The Redis command timeout and the liveness a candidate's node must have left. */
+  get limits(): { commandTimeoutMs: number; minTtlMs: number } {
+    return this.#keeper;
+  }
+
+  /** Carries out a committed batch's effects (BatchHost). */
+  apply(effects: readonly Effect[], plan: CommitPlan, snap: Snapshot): void {
+    this.#relay.apply(effects, plan, snap);
   }
 
   stats(): BrokerStats {
@@ -190,8 +150,9 @@ export class RedisBroker implements Broker, RedisNodeHost {
   }
 
   /** Delivers one relay message from another node (called by the subscriber). */
-  receive(entries: Envelope[]): void {
-    this.#relay.receive(entries);
+  receive(text: string): void {
+    if (text.startsWith(SIGNAL_PREFIX)) return this.#relay.receiveSignals(text);
+    this.#relay.receive(JSON.parse(text) as Envelope[]);
   }
 
   /** Carries out a timer effect of `step` (the relay calls it for `schedule` and `cancel`). */
@@ -204,7 +165,7 @@ export class RedisBroker implements Broker, RedisNodeHost {
     const timer = clock.setTimeout(
       () => {
         this.#timers.delete(fx.key);
-        if (!this.#closed) this.#chain(event, () => this.run(event, at));
+        if (!this.#closed) void this.#chain(event, () => this.run(event, at));
       },
       Math.max(0, at - clock.now()),
     );
@@ -222,101 +183,22 @@ export class RedisBroker implements Broker, RedisNodeHost {
     }
   }
 
-  #chain(event: AnyEvent, fn: () => Promise<void>): void {
+  /** Runs `fn` after the session's (or connection's) previous event; resolves when it is done. */
+  #chain(event: AnyEvent, fn: () => Promise<void>): Promise<void> {
     const key = 'session' in event ? `s:${event.session}` : `c:${event.conn}`;
     const prev = this.#chains.get(key);
-    const next = prev ? prev.then(fn) : fn();
+    const next = (prev ? prev.then(fn) : fn()).catch((err: unknown) => {
+      this.ctx.logger.error('redis broker: event handler failed', { event: event.type, err });
+    });
     this.#chains.set(key, next);
     void next.then(() => {
       if (this.#chains.get(key) === next) this.#chains.delete(key);
     });
+    return next;
   }
 
-  async #attempt(jobs: Job[]): Promise<boolean> {
-    if (this.#closed) return true;
-    const nowOf = (j: Job): number => Math.max(this.ctx.clock.now(), j.at ?? -Infinity);
-    for (let sample = OPEN_SAMPLE_SMALL; ; sample = OPEN_SAMPLE) {
-      const snap = await this.#load(jobs, Math.max(...jobs.map(nowOf)), sample);
-      const st = buildState(snap, this.ctx.config);
-      const effects: Effect[] = [];
-      let retry = false;
-      jobs.forEach((job, i) => {
-        const sid = snap.sids[i] ?? null;
-        const ev = this.#prepare(job, sid, snap);
-        if (!ev) return;
-        const now = nowOf(job);
-        effects.push(...step(st, ev, now, this.ctx.rng).effects);
-        if (sample < OPEN_SAMPLE && needsFullSample(snap, sid, st, sample, now)) retry = true;
-      });
-      if (retry) continue;
-      const plan = planCommit(snap, st, effects, this.me, this.keys);
-      if (plan.ops.length > 0) {
-        const deadline = Date.now() + this.#keeper.commandTimeoutMs;
-        const req = JSON.stringify({ c: plan.checks, o: plan.ops });
-        const r = await this.redis.rcCommit(this.keys.queue, String(deadline), req);
-        if (r === 0) return false;
-        if (r !== 1) throw new UnavailableError('redis answered too late');
-      }
-      this.#relay.apply(effects, plan, snap);
-      return true;
-    }
-  }
-
-  /** The event to step on, or null when it has become moot. */
-  #prepare({ event, at }: Job, sid: string | null, snap: Snapshot): MatchEvent | null {
-    const s = sid === null ? undefined : snap.sessions.get(sid);
-    if (event.type === 'node-dead') {
-      // Still owned by the dead node: its socket is gone for good, so no grace window.
-      if (!s || s.node !== event.node) return null;
-      s.rec.connected = false;
-      return { type: 'grace-expired', session: event.session };
-    }
-    // Input from a socket this node no longer owns (the session resumed elsewhere meanwhile) is
-    // stale, like a socket-lost from a replaced connection on one node.
-    if (s && 'session' in event && !TIMER.has(event.type) && s.node !== this.me) return null;
-    // A timer that is no longer the session's latest (rescheduled, or on another node) does nothing.
-    if (event.type === 'grace-expired' && s?.graceAt !== at) return null;
-    if (event.type === 'interest-window-expired' && s?.windowAt !== at) return null;
-    return event;
-  }
-
-  async #load(jobs: Job[], now: number, sample: number): Promise<Snapshot> {
-    const args: string[] = [];
-    for (const { event } of jobs) {
-      if (event.type === 'hello') {
-        args.push('n', '', '0', '');
-        continue;
-      }
-      const interests = (event.type === 'join' || event.type === 'resume') && event.interests;
-      args.push(
-        event.type === 'resume' ? 't' : 's',
-        event.type === 'resume' ? event.resumeToken : event.session,
-        NO_QUEUE.has(event.type) ? '0' : '1',
-        interests ? interests.join(',') : '',
-      );
-    }
-    if (args.every((a, i) => i % 4 !== 0 || a === 'n')) {
-      return {
-        sids: jobs.map(() => null),
-        qv: 0,
-        qsize: 0,
-        osize: 0,
-        sessions: new Map(),
-        matches: new Map(),
-      };
-    }
-    const { prefix, queue } = this.keys;
-    const head = [
-      prefix,
-      String(now),
-      String(sample),
-      String(SHARING_LOAD_CAP),
-      String(this.#keeper.minTtlMs),
-    ];
-    return parseLoad(await this.redis.rcLoad(queue, ...head, ...args));
-  }
-
-  #failed(event: AnyEvent, at: number | undefined, err: unknown): void {
+  /** An event could not run: tell the client, or keep it for later (BatchHost). */
+  failed(event: AnyEvent, at: number | undefined, err: unknown): void {
     if (this.#closed) return;
     this.ctx.logger.warn('redis broker: event failed', { event: event.type, err });
     this.#keeper.noteFailure();
@@ -332,7 +214,10 @@ export class RedisBroker implements Broker, RedisNodeHost {
         return;
       case 'grace-expired':
       case 'interest-window-expired': {
-        const retry = this.ctx.clock.setTimeout(() => this.#chain(event, () => this.run(event, at)), 1000);
+        const retry = this.ctx.clock.setTimeout(
+          () => void this.#chain(event, () => this.run(event, at)),
+          1000,
+        );
         this.#timers.set(`retry:${event.type}:${event.session}`, retry);
         return;
       }

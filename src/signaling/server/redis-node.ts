@@ -12,11 +12,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Timer } from '../../util/clock.js';
 import type { BrokerContext } from './broker.js';
+import type { RoundTrips, RoundTripKind } from './redis-metrics.js';
 import { createRedisClient, type RcRedis, type RedisKeys } from './redis-scripts.js';
-import { parseMatch, parseSession, sessionFields, type CachedSession } from './redis-snapshot.js';
+import { sessionFields, type CachedSession } from './redis-commit.js';
+import { parseMatch, parseSession } from './redis-snapshot.js';
 import type { ClientEvent, SessionId } from './state.js';
-
-type Envelope = Parameters<RedisNodeHost['receive']>[0];
 
 /** What the keeper needs from its broker. */
 export interface RedisNodeHost {
@@ -24,12 +24,14 @@ export interface RedisNodeHost {
   readonly me: string;
   readonly redis: RcRedis;
   readonly ctx: BrokerContext;
+  readonly trips: RoundTrips;
   readonly owned: Map<SessionId, CachedSession>;
   readonly local: Set<SessionId>;
   readonly pendingLost: Set<SessionId>;
   dispatch(event: ClientEvent): void;
   run(event: { type: 'node-dead'; session: SessionId; node: string }): Promise<void>;
-  receive(entries: { t: string }[]): void;
+  /** One message from this node's channel, as published. */
+  receive(text: string): void;
   unavailable(session: SessionId, ref: string, closeSocket: boolean): void;
 }
 
@@ -70,7 +72,7 @@ export class NodeKeeper {
     });
     this.#sub.on('message', (_channel: string, text: string) => {
       try {
-        host.receive(JSON.parse(text) as Envelope);
+        host.receive(text);
       } catch (err) {
         logger.error('bad relay envelope', { err });
       }
@@ -82,7 +84,7 @@ export class NodeKeeper {
 
   async ready(): Promise<boolean> {
     try {
-      return (await this.#host.redis.ping()) === 'PONG' && this.#boot !== null;
+      return (await this.#trip('liveness', () => this.#host.redis.ping())) === 'PONG' && this.#boot !== null;
     } catch {
       return false;
     }
@@ -97,8 +99,14 @@ export class NodeKeeper {
     clock.clearInterval(this.#beatTimer);
     clock.clearInterval(this.#janitorTimer);
     // Gone at once rather than after the TTL: the janitor hands our sessions' partners back sooner.
-    await this.#host.redis.del(this.#host.keys.alive(this.#host.me)).catch(() => undefined);
+    await this.#trip('liveness', () => this.#host.redis.del(this.#host.keys.alive(this.#host.me))).catch(
+      () => undefined,
+    );
     this.#sub.disconnect();
+  }
+
+  #trip<T>(kind: RoundTripKind, run: () => Promise<T>): Promise<T> {
+    return this.#host.trips.time(kind, run);
   }
 
   async #beat(): Promise<void> {
@@ -106,18 +114,20 @@ export class NodeKeeper {
     if (this.#beating) return;
     this.#beating = true;
     try {
-      const res = await redis
-        .multi()
-        .set(keys.alive(me), String(Date.now()), 'PX', this.#opts.ttlMs)
-        .sadd(keys.nodes, me)
-        .get(keys.boot)
-        .exec();
+      const res = await this.#trip('liveness', () =>
+        redis
+          .multi()
+          .set(keys.alive(me), String(Date.now()), 'PX', this.#opts.ttlMs)
+          .sadd(keys.nodes, me)
+          .get(keys.boot)
+          .exec(),
+      );
       const boot = (res?.[2]?.[1] ?? null) as string | null;
       const lost = this.#boot !== null && boot !== this.#boot;
       if (boot === null || lost) {
-        await redis.set(keys.boot, randomBytes(9).toString('base64url'), 'NX');
+        await this.#trip('liveness', () => redis.set(keys.boot, randomBytes(9).toString('base64url'), 'NX'));
       }
-      this.#boot = boot !== null && !lost ? boot : await redis.get(keys.boot);
+      this.#boot = boot !== null && !lost ? boot : await this.#trip('liveness', () => redis.get(keys.boot));
       if (lost) {
         ctx.logger.warn('redis lost its data; re-registering this node’s sessions', { node: me });
         await this.#reregister();
@@ -159,7 +169,7 @@ export class NodeKeeper {
         m.hsetnx(key, 'j', match).hsetnx(key, 'v', '1').hsetnx(key, 'a', r.a).hsetnx(key, 'b', r.b);
       }
     }
-    await m.exec();
+    await this.#trip('liveness', () => m.exec());
   }
 
   /** Replays socket losses and closes sessions Redis no longer has for this node. */
@@ -173,7 +183,7 @@ export class NodeKeeper {
     if (ids.length === 0) return;
     const p = host.redis.pipeline();
     for (const id of ids) p.hget(host.keys.session(id), 'n');
-    const res = (await p.exec()) ?? [];
+    const res = (await this.#trip('liveness', () => p.exec())) ?? [];
     ids.forEach((id, i) => {
       const [err, node] = res[i] ?? [null, null];
       if (err || node === host.me || !host.local.has(id)) return;
@@ -190,18 +200,24 @@ export class NodeKeeper {
     if (!this.#healthy || !settled || this.#sweeping) return;
     this.#sweeping = true;
     try {
-      if ((await redis.set(keys.janitor, me, 'PX', 5000, 'NX')) !== 'OK') return;
+      const lock = await this.#trip('janitor', () => redis.set(keys.janitor, me, 'PX', 5000, 'NX'));
+      if (lock !== 'OK') return;
       try {
-        for (const node of await redis.smembers(keys.nodes)) {
-          if (node === me || (await redis.exists(keys.alive(node))) === 1) continue;
-          const sessions = await redis.smembers(keys.owned(node));
+        for (const node of await this.#trip('janitor', () => redis.smembers(keys.nodes))) {
+          if (node === me || (await this.#trip('janitor', () => redis.exists(keys.alive(node)))) === 1)
+            continue;
+          const sessions = await this.#trip('janitor', () => redis.smembers(keys.owned(node)));
           if (sessions.length > 0)
             ctx.logger.info('janitor: node is gone', { node, sessions: sessions.length });
           await Promise.all(sessions.map((session) => this.#host.run({ type: 'node-dead', session, node })));
-          if (this.#healthy) await redis.multi().del(keys.owned(node)).srem(keys.nodes, node).exec();
+          if (this.#healthy) {
+            await this.#trip('janitor', () =>
+              redis.multi().del(keys.owned(node)).srem(keys.nodes, node).exec(),
+            );
+          }
         }
       } finally {
-        await redis.rcUnlock(keys.janitor, me);
+        await this.#trip('janitor', () => redis.rcUnlock(keys.janitor, me));
       }
     } catch (err) {
       ctx.logger.debug('janitor failed', { err });

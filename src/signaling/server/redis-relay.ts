@@ -4,18 +4,14 @@
  * message per node on that node's channel — and keeps the owners' copies of their sessions current.
  * `signal` is the hot path and touches no Redis state (see docs/scaling.md § Relay).
  */
-import type { ServerMessage } from '../protocol.js';
+import { encode, type ServerMessage } from '../protocol.js';
 import type { BrokerContext } from './broker.js';
+import type { RoundTrips } from './redis-metrics.js';
 import { step } from './matchmaker.js';
-import type { AnyEvent } from './redis-broker.js';
+import type { AnyEvent } from './redis-batch.js';
 import type { RcRedis, RedisKeys } from './redis-scripts.js';
-import {
-  parseMatch,
-  parseSession,
-  type CachedSession,
-  type CommitPlan,
-  type Snapshot,
-} from './redis-snapshot.js';
+import type { CachedSession, CommitPlan } from './redis-commit.js';
+import { parseMatch, parseSession, type Snapshot } from './redis-snapshot.js';
 import {
   createMatchState,
   type ClientEvent,
@@ -29,12 +25,43 @@ import {
 /** One entry of a relay message: a message (m), a close (c), a cache update (s) or a cache drop (d). */
 export type Envelope = { t: string; m?: ServerMessage; c?: [number, string]; s?: CachedSession; d?: 1 };
 
+/**
+ * Relayed `signal`s travel in their own format rather than as Envelopes: `S` then, per signal, three
+ * lines `<to>\n<matchId>\n<the server message as JSON>` (lines joined by `\n`; ids never contain
+ * a newline and JSON text has no raw newline). The receiving node reads the ids and writes the JSON
+ * to the socket as it is: no JSON.parse, no re-encoding. The fast path publishes each signal at
+ * once, as a batch of one (coalescing a loop turn's signals per node with setImmediate saved Redis
+ * CPU but cost the nodes more than it saved: docs/benchmarks.md § 5).
+ */
+export const SIGNAL_PREFIX = 'S';
+
+export interface SignalFrame {
+  to: SessionId;
+  matchId: string;
+  json: string;
+}
+
+export function signalBatch(frames: readonly SignalFrame[]): string {
+  return SIGNAL_PREFIX + frames.map((f) => `${f.to}\n${f.matchId}\n${f.json}`).join('\n');
+}
+
+/** The signals of a batch (none if it is not one, or is cut short). */
+export function parseSignalBatch(text: string): SignalFrame[] {
+  if (text[0] !== SIGNAL_PREFIX) return [];
+  const lines = text.slice(1).split('\n');
+  const out: SignalFrame[] = [];
+  for (let i = 0; i + 2 < lines.length; i += 3)
+    out.push({ to: lines[i]!, matchId: lines[i + 1]!, json: lines[i + 2]! });
+  return out;
+}
+
 /** What the relay needs from its broker. */
 export interface RelayHost {
   readonly me: string;
   readonly keys: RedisKeys;
   readonly redis: RcRedis;
   readonly ctx: BrokerContext;
+  readonly trips: RoundTrips;
   readonly owned: Map<SessionId, CachedSession>;
   readonly local: Set<SessionId>;
   run(event: AnyEvent): Promise<void>;
@@ -76,9 +103,10 @@ export class Relay {
    * The relay's fast path, with no Redis round trip: the pure `step` on this node's copy of the
    * sender's session and match (kept current by every commit and by the owners' relay messages), then
    * straight to the partner's node, which delivers only if its copy says the partner is in that match.
-   * Both ends check against the copy of the node that owns that end's socket.
+   * Both ends check against the copy of the node that owns that end's socket. Synchronous unless
+   * this node has no copy of the sender (then it runs through Redis and returns that promise).
    */
-  async signal(event: Extract<ClientEvent, { type: 'signal' }>): Promise<void> {
+  signal(event: Extract<ClientEvent, { type: 'signal' }>): Promise<void> | undefined {
     const c = this.#host.owned.get(event.session);
     if (!c) return this.#host.run(event);
     let parsed = this.#parsed.get(c);
@@ -95,13 +123,29 @@ export class Relay {
       if (fx.type !== 'send') continue;
       if (fx.to === event.session) this.#host.ctx.delivery.send(fx.to, fx.msg);
       else if (c.peer === this.#host.me) this.#deliverSignal(fx.to, fx.msg);
-      else if (c.peer !== null) {
-        const text = JSON.stringify([{ t: fx.to, m: fx.msg }]);
-        this.#host.redis.publish(this.#host.keys.channel(c.peer), text).catch((err: unknown) => {
+      else if (c.peer !== null && fx.msg.type === 'signal') {
+        const text = signalBatch([{ to: fx.to, matchId: fx.msg.matchId, json: encode(fx.msg) }]);
+        this.#publish(c.peer, text).catch((err: unknown) => {
           this.#host.ctx.logger.warn('relay publish failed', { err });
           this.#host.unavailable(event.session, 'signal', false);
         });
       }
+    }
+    return undefined;
+  }
+
+  #publish(node: string, text: string): Promise<number> {
+    const { redis, keys, trips } = this.#host;
+    return trips.time('publish', () => redis.publish(keys.channel(node), text));
+  }
+
+  /** Delivers a batch of signals from another node's fast path (called by the subscriber). */
+  receiveSignals(text: string): void {
+    const { delivery } = this.#host.ctx;
+    for (const f of parseSignalBatch(text)) {
+      if (this.#host.owned.get(f.to)?.matchId !== f.matchId || !this.#host.local.has(f.to)) continue;
+      if (delivery.sendEncoded) delivery.sendEncoded(f.to, 'signal', f.json);
+      else delivery.send(f.to, JSON.parse(f.json) as ServerMessage);
     }
   }
 
@@ -174,11 +218,9 @@ export class Relay {
     }
     for (const [id, old] of plan.moved) if (old !== this.#host.me) push(old, { t: id, d: 1 });
     for (const [node, entries] of batches) {
-      this.#host.redis
-        .publish(this.#host.keys.channel(node), JSON.stringify(entries))
-        .catch((err: unknown) => {
-          this.#host.ctx.logger.warn('relay publish failed', { node, err });
-        });
+      this.#publish(node, JSON.stringify(entries)).catch((err: unknown) => {
+        this.#host.ctx.logger.warn('relay publish failed', { node, err });
+      });
     }
   }
 }

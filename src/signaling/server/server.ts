@@ -87,11 +87,15 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
         queueMicrotask(() => broker.dispatch({ type: 'socket-lost', session }));
         return;
       }
-      conn.sessionId = session;
       bySession.set(session, conn);
+      conn.bind(session);
     },
     send(session, msg) {
       bySession.get(session)?.send(decorate(msg, session));
+    },
+    sendEncoded(session, _type, text) {
+      // Only signals come this way: nothing to decorate.
+      bySession.get(session)?.sendEncoded(text);
     },
     report(r) {
       observer.report(r);
