@@ -2,13 +2,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CliDeps } from '../../src/cli/deps.js';
 import { runCli } from '../../src/cli/program.js';
-import type { SessionFactoryOptions } from '../../src/cli/session-like.js';
 import { ExitCodes } from '../../src/errors.js';
-import { FakeSession } from '../helpers/fake-session.js';
+import { makeDeps } from '../helpers/cli-deps.js';
 import { opensslMissing, selfSignedCert } from '../helpers/tls-cert.js';
 
 const dirs: string[] = [];
@@ -19,42 +16,6 @@ function tmp(): string {
   const d = mkdtempSync(join(tmpdir(), 'randchat-cli-net-'));
   dirs.push(d);
   return d;
-}
-
-function makeDeps(overrides: Partial<CliDeps> & { tty?: boolean } = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdin = Object.assign(new PassThrough(), { isTTY: overrides.tty ?? false });
-  const stream = () => Object.assign(new PassThrough(), { isTTY: overrides.tty ?? false, columns: 100 });
-  const created: SessionFactoryOptions[] = [];
-  let signal: ((s: NodeJS.Signals) => void) | null = null;
-  const deps: Omit<CliDeps, 'setExitCode'> = {
-    writeOut: (s) => void out.push(s),
-    writeErr: (s) => void err.push(s),
-    env: {},
-    stdin: stdin as unknown as NodeJS.ReadStream,
-    stdout: stream() as unknown as NodeJS.WriteStream,
-    stderr: stream() as unknown as NodeJS.WriteStream,
-    onSignal: (handler) => {
-      signal = handler;
-      return () => (signal = null);
-    },
-    version: '9.8.7',
-    loadSession: async () => (opts) => {
-      created.push(opts);
-      return new FakeSession(opts);
-    },
-    ...overrides,
-  };
-  return {
-    deps,
-    stdin,
-    created,
-    out: () => out.join(''),
-    err: () => err.join(''),
-    raise: (s: NodeJS.Signals = 'SIGINT') => signal?.(s),
-    hasSignalHandler: () => signal !== null,
-  };
 }
 
 describe('secrets never come from a plain command-line value', () => {

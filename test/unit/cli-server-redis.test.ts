@@ -4,51 +4,20 @@
  * URL. The Redis URL points at a closed port: the node starts without Redis (it is not ready until
  * Redis answers), which is all these tests need.
  */
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { CliDeps } from '../../src/cli/deps.js';
 import { runCli } from '../../src/cli/program.js';
 import { redactUrl } from '../../src/cli/server-command.js';
 import { ExitCodes } from '../../src/errors.js';
+import { makeDeps } from '../helpers/cli-deps.js';
 
 const NOWHERE = 'redis://127.0.0.1:1/3';
 
-function makeDeps(env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stream = () => Object.assign(new PassThrough(), { isTTY: false, columns: 100 });
-  let signal: ((s: NodeJS.Signals) => void) | null = null;
-  const deps: Omit<CliDeps, 'setExitCode'> = {
-    writeOut: (s) => void out.push(s),
-    writeErr: (s) => void err.push(s),
-    env,
-    stdin: stream() as unknown as NodeJS.ReadStream,
-    stdout: stream() as unknown as NodeJS.WriteStream,
-    stderr: stream() as unknown as NodeJS.WriteStream,
-    onSignal: (handler) => {
-      signal = handler;
-      return () => (signal = null);
-    },
-    version: '9.8.7',
-    loadSession: async () => {
-      throw new Error('no sessions in server tests');
-    },
-  };
-  return {
-    deps,
-    out: () => out.join(''),
-    err: () => err.join(''),
-    raise: (s: NodeJS.Signals = 'SIGTERM') => signal?.(s),
-    hasSignalHandler: () => signal !== null,
-  };
-}
-
 /** Runs `randchat server …` until it is listening, then stops it; returns stdout and stderr. */
 async function runUntilListening(argv: string[], env: Record<string, string> = {}) {
-  const t = makeDeps(env);
+  const t = makeDeps({ env });
   const running = runCli(['server', '--port', '0', ...argv], t.deps);
   await expect.poll(() => t.hasSignalHandler(), { timeout: 5000 }).toBe(true);
-  t.raise();
+  t.raise('SIGTERM');
   expect(await running).toBe(ExitCodes.OK);
   return { out: t.out(), err: t.err() };
 }
@@ -96,7 +65,7 @@ describe('randchat server: which broker', () => {
     [['--redis', 'redis://has space'], {}],
     [[], { RANDCHAT_REDIS: 'localhost:6379' }],
   ])('%j %j is a usage error (exit 2)', async (argv, env) => {
-    const t = makeDeps(env);
+    const t = makeDeps({ env });
     expect(await runCli(['server', '--port', '0', ...argv], t.deps)).toBe(ExitCodes.USAGE);
     expect(t.err()).toMatch(/expected a redis:\/\/ or rediss:\/\/ URL/);
     expect(t.out()).toBe('');
