@@ -16,54 +16,18 @@ import {
   type ServerMessage,
   type SignalData,
 } from '../signaling/protocol.js';
-import type { ReconnectPolicy } from '../signaling/reconnect-policy.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { TypedEmitter } from '../util/typed-emitter.js';
-import type { FrameSize, MediaOptions } from '../media/pipeline/media-types.js';
+import type { BlockStore, SessionOptions } from './session-options.js';
+import type { FrameSize } from '../media/pipeline/media-types.js';
 import type { MatchMedia } from '../media/pipeline/match-media.js';
 import { MatchConnection } from './match-connection.js';
 import { SessionMedia } from './session-media.js';
 import { sanitizeText } from './sanitize.js';
 import type { CandidateType, SessionCommands, SessionEvents, SessionState } from './session-events.js';
 
-export interface SessionOptions {
-  serverUrl: string;
-  interests?: string[];
-  /** ICE servers to use instead of the ones the signaling server hands out. */
-  iceServers?: IceServer[];
-  /** Bind ICE to 127.0.0.1 only (tests, benchmarks, the demo). */
-  loopbackOnly?: boolean;
-  /** Search again by itself when the stranger leaves. */
-  autoNext?: boolean;
-  clientName?: string;
-  clock?: Clock;
-  logger?: Logger;
-  reconnectPolicy?: ReconnectPolicy;
-  /** Chat heartbeat interval and how long silence means the partner is gone (ms). */
-  heartbeatMs?: number;
-  partnerTimeoutMs?: number;
-  /** Signaling app-heartbeat interval (ms). */
-  signalingPingMs?: number;
-  /** How long a peer connection may take to open (ms). */
-  peerConnectTimeoutMs?: number;
-  /** Everything through TURN: the stranger never learns our address (see PeerLink). */
-  relayOnly?: boolean;
-  /** Extra CA certificates (PEM) for a `wss://` server. */
-  ca?: string | Buffer | Array<string | Buffer>;
-  /** Where `/block` keeps its tags, and our identity, across runs (see src/cli/block-file.ts). */
-  blockStore?: BlockStore;
-  /** Video and audio through ffmpeg (absent: text only). See src/media/pipeline. */
-  media?: MediaOptions;
-}
-
-/** Persistent blocks: an identity sent in `hello` and the peer tags of blocked strangers. */
-export interface BlockStore {
-  readonly identity: string;
-  /** The most recent tags (at most MAX_BLOCK_TAGS are sent). */
-  tags(): string[];
-  add(tag: string): void;
-}
+export type { BlockStore, SessionOptions } from './session-options.js';
 
 type PartnerLeftReason = SessionEvents['partner-left'][0]['reason'];
 
