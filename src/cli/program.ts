@@ -66,6 +66,7 @@ Environment:
   RANDCHAT_TURN_USER, RANDCHAT_TURN_PASS   credentials for --turn (the password only from env)
   RANDCHAT_BLOCK_FILE  default for --block-file
   RANDCHAT_TURN_SECRET, RANDCHAT_SERVER_SECRET   "randchat server" secrets (or --*-secret-file)
+  RANDCHAT_REDIS       default for "randchat server --redis" (multi-node mode)
   NO_COLOR, FORCE_COLOR          colour output (https://no-color.org)
 
 Exit codes: 0 ok · 1 failure · 2 usage · 3 signaling unreachable · 4 protocol mismatch ·
@@ -75,7 +76,7 @@ export function createProgram(deps: CliDeps): Command {
   const setExit = (code: number): void => deps.setExitCode?.(code);
   const program = new Command('randchat');
   program
-    .description('Random 1:1 text chat with a stranger, from your terminal, over WebRTC.')
+    .description('Random 1:1 video and text chat with a stranger, from your terminal, over WebRTC.')
     .version(deps.version, '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .exitOverride()
