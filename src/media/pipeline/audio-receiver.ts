@@ -4,7 +4,6 @@
  * pure tone over 100 ms blocks, and (unless `--no-audio-out`) pipes the PCM to a player ffmpeg
  * on the default output. A player that cannot start is reported once and left off.
  */
-import type dgram from 'node:dgram';
 import { ErrorCodes } from '../../errors.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
@@ -18,7 +17,8 @@ import { AUDIO_PT } from './audio-sender.js';
 import { FrameChunker } from './frame-chunker.js';
 import { describeExit, ManagedProcess } from './managed-process.js';
 import { buildPlayPcmArgs, withOutputThreads1 } from './pipeline-args.js';
-import { bindLoopback, freePortPair, LOOPBACK } from './udp.js';
+import { RtpDecoder } from './rtp-decoder.js';
+import { LOOPBACK } from './udp.js';
 
 export const PCM_RATE = 48_000;
 /** Analysis block: 100 ms of mono s16. */
@@ -43,62 +43,49 @@ export type AudioReceiverEvents = {
 export class AudioReceiver extends TypedEmitter<AudioReceiverEvents> {
   readonly #o: AudioReceiverOptions;
   readonly #chunker = new FrameChunker(BLOCK_BYTES);
-  #socket: dgram.Socket | null = null;
-  #decoder: ManagedProcess | null = null;
+  readonly #decoder: RtpDecoder;
   #player: ManagedProcess | null = null;
-  #port = 0;
-  #nextPort = 0;
   #stopped = false;
 
   constructor(opts: AudioReceiverOptions) {
     super();
     this.#o = opts;
+    this.#decoder = new RtpDecoder({
+      label: 'audio-decoder',
+      ffmpeg: opts.ffmpeg,
+      supervisor: opts.supervisor,
+      clock: opts.clock,
+      logger: opts.logger,
+      build: (port) => ({
+        sdp: buildSdp({ audio: { port, payloadType: AUDIO_PT, codec: 'opus' } }),
+        args: withOutputThreads1(
+          buildReceiveAudioArgs({
+            sdp: 'stdin',
+            ...(opts.localAddr ? { localAddr: LOOPBACK } : {}),
+            platform: opts.platform,
+            sink: { kind: 'pcm', sampleRate: PCM_RATE, channels: 1 },
+          }),
+        ),
+      }),
+      onStart: (child) => {
+        this.#chunker.reset();
+        child.child.stdout?.on('data', (chunk: Buffer) => this.#onPcm(chunk));
+      },
+      onCrash: ({ exit, stderr, willRestart }) =>
+        this.#report(
+          ErrorCodes.MEDIA_DECODER,
+          `audio decoder ${describeExit(exit, stderr)}; ${willRestart ? 'restarting it' : 'giving up'}`,
+        ),
+    });
   }
 
   get decoderPid(): number | undefined {
-    return this.#decoder?.pid;
+    return this.#decoder.pid;
   }
 
   async start(): Promise<void> {
     const o = this.#o;
-    const socket = await bindLoopback();
-    if (this.#stopped) return void socket.close();
-    this.#socket = socket;
-    let sdp = '';
-    this.#decoder = new ManagedProcess({
-      label: 'audio-decoder',
-      bin: o.ffmpeg,
-      supervisor: o.supervisor,
-      clock: o.clock,
-      logger: o.logger,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      args: async () => {
-        this.#port = 0;
-        this.#nextPort = await freePortPair();
-        sdp = buildSdp({ audio: { port: this.#nextPort, payloadType: AUDIO_PT, codec: 'opus' } });
-        return withOutputThreads1(
-          buildReceiveAudioArgs({
-            sdp: 'stdin',
-            ...(o.localAddr ? { localAddr: LOOPBACK } : {}),
-            platform: o.platform,
-            sink: { kind: 'pcm', sampleRate: PCM_RATE, channels: 1 },
-          }),
-        );
-      },
-      onStart: (child) => {
-        this.#chunker.reset();
-        child.child.stdin?.end(sdp);
-        child.child.stdout?.on('data', (chunk: Buffer) => this.#onPcm(chunk));
-        this.#port = this.#nextPort;
-      },
-      onCrash: ({ exit, stderr, willRestart }) => {
-        this.#port = 0;
-        this.#report(
-          ErrorCodes.MEDIA_DECODER,
-          `audio decoder ${describeExit(exit, stderr)}; ${willRestart ? 'restarting it' : 'giving up'}`,
-        );
-      },
-    });
+    if (this.#stopped) return;
     if (o.play) {
       this.#player = new ManagedProcess({
         label: 'audio-player',
@@ -121,17 +108,13 @@ export class AudioReceiver extends TypedEmitter<AudioReceiverEvents> {
   }
 
   push(packet: Buffer): void {
-    if (this.#port === 0 || !this.#socket) return;
-    this.#socket.send(packet, this.#port, LOOPBACK);
+    this.#decoder.push(packet);
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#port = 0;
     this.removeAllListeners();
-    await Promise.all([this.#decoder?.stop(), this.#player?.stop()]);
-    this.#socket?.close();
-    this.#socket = null;
+    await Promise.all([this.#decoder.stop(), this.#player?.stop()]);
   }
 
   #onPcm(chunk: Buffer): void {

@@ -5,7 +5,6 @@
  * restarts the decoder (on a new port); so does a crash. Every start emits `started`: the caller
  * asks the stranger for a keyframe.
  */
-import type dgram from 'node:dgram';
 import { ErrorCodes } from '../../errors.js';
 import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
@@ -17,9 +16,10 @@ import type { ChildSupervisor } from '../ffmpeg/supervisor.js';
 import type { RgbFrame } from '../render/frame.js';
 import { FrameChunker } from './frame-chunker.js';
 import { withOutputThreads1 } from './pipeline-args.js';
-import { describeExit, ManagedProcess } from './managed-process.js';
+import { describeExit } from './managed-process.js';
 import type { FrameSize } from './media-types.js';
-import { bindLoopback, freePortPair, LOOPBACK } from './udp.js';
+import { RtpDecoder } from './rtp-decoder.js';
+import { LOOPBACK } from './udp.js';
 import { VIDEO_PT } from './video-sender.js';
 
 export interface VideoReceiverOptions {
@@ -42,27 +42,57 @@ export type VideoReceiverEvents = {
 };
 
 export class VideoReceiver extends TypedEmitter<VideoReceiverEvents> {
-  readonly #o: VideoReceiverOptions;
   #size: FrameSize;
   #codec: VideoCodec;
   #chunker: FrameChunker;
-  #socket: dgram.Socket | null = null;
-  #proc: ManagedProcess | null = null;
-  #port = 0;
-  #nextPort = 0;
-  #stopped = false;
+  readonly #decoder: RtpDecoder;
   framesDecoded = 0;
 
   constructor(opts: VideoReceiverOptions) {
     super();
-    this.#o = opts;
     this.#size = opts.size;
     this.#codec = opts.codec;
     this.#chunker = new FrameChunker(opts.size.width * opts.size.height * 3);
+    this.#decoder = new RtpDecoder({
+      label: 'video-decoder',
+      ffmpeg: opts.ffmpeg,
+      supervisor: opts.supervisor,
+      clock: opts.clock,
+      logger: opts.logger,
+      build: (port) => ({
+        sdp: buildSdp({ video: { port, payloadType: VIDEO_PT, codec: this.#codec } }),
+        args: withOutputThreads1(
+          buildReceiveVideoArgs({
+            sdp: 'stdin',
+            ...(opts.localAddr ? { localAddr: LOOPBACK } : {}),
+            width: this.#size.width,
+            height: this.#size.height,
+            fpsModeFlag: opts.fpsModeFlag,
+          }),
+        ),
+      }),
+      onStart: (child) => {
+        const size = this.#size;
+        this.#chunker.reset(size.width * size.height * 3);
+        child.child.stdout?.on('data', (chunk: Buffer) => {
+          if (this.#decoder.child !== child) return;
+          for (const data of this.#chunker.push(chunk)) {
+            this.framesDecoded++;
+            this.emit('frame', { width: size.width, height: size.height, data, ts: Date.now() });
+          }
+        });
+        this.emit('started');
+      },
+      onCrash: ({ exit, stderr, willRestart }) => {
+        const message = `video decoder ${describeExit(exit, stderr)}; ${willRestart ? 'restarting it' : 'giving up'}`;
+        opts.logger.warn(message);
+        this.emit('error', { code: ErrorCodes.MEDIA_DECODER, message });
+      },
+    });
   }
 
   get decoderPid(): number | undefined {
-    return this.#proc?.pid;
+    return this.#decoder.pid;
   }
   get size(): FrameSize {
     return this.#size;
@@ -72,82 +102,29 @@ export class VideoReceiver extends TypedEmitter<VideoReceiverEvents> {
   }
 
   async start(): Promise<void> {
-    const o = this.#o;
-    const socket = await bindLoopback();
-    if (this.#stopped) return void socket.close();
-    this.#socket = socket;
-    let sdp = '';
-    this.#proc = new ManagedProcess({
-      label: 'video-decoder',
-      bin: o.ffmpeg,
-      supervisor: o.supervisor,
-      clock: o.clock,
-      logger: o.logger,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      args: async () => {
-        this.#port = 0;
-        const port = await freePortPair();
-        sdp = buildSdp({ video: { port, payloadType: VIDEO_PT, codec: this.#codec } });
-        this.#nextPort = port;
-        return withOutputThreads1(
-          buildReceiveVideoArgs({
-            sdp: 'stdin',
-            ...(o.localAddr ? { localAddr: LOOPBACK } : {}),
-            width: this.#size.width,
-            height: this.#size.height,
-            fpsModeFlag: o.fpsModeFlag,
-          }),
-        );
-      },
-      onStart: (child) => {
-        const size = this.#size;
-        this.#chunker.reset(size.width * size.height * 3);
-        child.child.stdin?.end(sdp);
-        child.child.stdout?.on('data', (chunk: Buffer) => {
-          if (this.#proc?.child !== child) return;
-          for (const data of this.#chunker.push(chunk)) {
-            this.framesDecoded++;
-            this.emit('frame', { width: size.width, height: size.height, data, ts: Date.now() });
-          }
-        });
-        this.#port = this.#nextPort;
-        this.emit('started');
-      },
-      onCrash: ({ exit, stderr, willRestart }) => {
-        this.#port = 0;
-        const message = `video decoder ${describeExit(exit, stderr)}; ${willRestart ? 'restarting it' : 'giving up'}`;
-        o.logger.warn(message);
-        this.emit('error', { code: ErrorCodes.MEDIA_DECODER, message });
-      },
-    });
-    await this.#proc.start();
+    await this.#decoder.start();
   }
 
   /** Forwards one RTP packet to the decoder (dropped while no decoder is listening). */
   push(packet: Buffer): void {
-    if (this.#port === 0 || !this.#socket) return;
-    this.#socket.send(packet, this.#port, LOOPBACK);
+    this.#decoder.push(packet);
   }
 
   /** Decodes at a new size from now on (restarts the decoder). */
   async resize(size: FrameSize): Promise<void> {
     if (size.width === this.#size.width && size.height === this.#size.height) return;
     this.#size = { ...size };
-    await this.#proc?.restart();
+    await this.#decoder.restart();
   }
 
   async setCodec(codec: VideoCodec): Promise<void> {
     if (codec === this.#codec) return;
     this.#codec = codec;
-    await this.#proc?.restart();
+    await this.#decoder.restart();
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#port = 0;
     this.removeAllListeners();
-    await this.#proc?.stop();
-    this.#socket?.close();
-    this.#socket = null;
+    await this.#decoder.stop();
   }
 }
