@@ -305,7 +305,8 @@ function unknownType(type: string): never {
   throw new Invalid(ErrorCodes.UNKNOWN_TYPE, `unknown message type ${JSON.stringify(type.slice(0, 32))}`);
 }
 
-const CLIENT_TYPES: readonly ClientMessageType[] = [
+/** Every client → server message type (the docs test checks docs/protocol.md lists each). */
+export const CLIENT_MESSAGE_TYPES: readonly ClientMessageType[] = [
   'hello',
   'join',
   'next',
@@ -321,7 +322,7 @@ const CLIENT_TYPES: readonly ClientMessageType[] = [
 /** Validates a client → server message (server side). */
 export function parseClientMessage(raw: unknown, maxBytes = MAX_MESSAGE_BYTES): ParseResult<ClientMessage> {
   return run(raw, maxBytes, (o, rawType): ClientMessage => {
-    if (!(CLIENT_TYPES as readonly string[]).includes(rawType)) return unknownType(rawType);
+    if (!(CLIENT_MESSAGE_TYPES as readonly string[]).includes(rawType)) return unknownType(rawType);
     const type = rawType as ClientMessageType;
     switch (type) {
       case 'hello': {
@@ -371,7 +372,8 @@ export function parseClientMessage(raw: unknown, maxBytes = MAX_MESSAGE_BYTES): 
   });
 }
 
-const SERVER_TYPES: readonly ServerMessageType[] = [
+/** Every server → client message type. */
+export const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = [
   'welcome',
   'queued',
   'matched',
@@ -388,7 +390,7 @@ const SERVER_TYPES: readonly ServerMessageType[] = [
 /** Validates a server → client message (client side). */
 export function parseServerMessage(raw: unknown, maxBytes = MAX_MESSAGE_BYTES): ParseResult<ServerMessage> {
   return run(raw, maxBytes, (o, rawType): ServerMessage => {
-    if (!(SERVER_TYPES as readonly string[]).includes(rawType)) return unknownType(rawType);
+    if (!(SERVER_MESSAGE_TYPES as readonly string[]).includes(rawType)) return unknownType(rawType);
     const type = rawType as ServerMessageType;
     switch (type) {
       case 'welcome': {

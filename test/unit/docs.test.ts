@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, ExitCodes } from '../../src/errors.js';
+import { CLIENT_MESSAGE_TYPES, SERVER_MESSAGE_TYPES } from '../../src/signaling/protocol.js';
 import { CloseCodes } from '../../src/signaling/server/close-codes.js';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -20,27 +21,10 @@ describe('documentation', () => {
     expect(protocol).toMatch(new RegExp(`^\\| ${code} +\\|`, 'm'));
   });
 
-  it.each([
-    'hello',
-    'join',
-    'next',
-    'leave',
-    'signal',
-    'rebuild',
-    'ping',
-    'bye',
-    'block',
-    'report',
-    'welcome',
-    'queued',
-    'matched',
-    'partner-reconnecting',
-    'partner-resumed',
-    'partner-left',
-    'pong',
-    'error',
-    'shutdown',
-  ])('docs/protocol.md documents message type %s', (type) => {
-    expect(protocol).toMatch(new RegExp(`^\\| \`${type}\` +\\|`, 'm'));
-  });
+  it.each([...new Set([...CLIENT_MESSAGE_TYPES, ...SERVER_MESSAGE_TYPES])])(
+    'docs/protocol.md documents message type %s',
+    (type) => {
+      expect(protocol).toMatch(new RegExp(`^\\| \`${type}\` +\\|`, 'm'));
+    },
+  );
 });
