@@ -64,7 +64,9 @@ export function printVerdicts(out, verdicts) {
   out('');
   for (const v of verdicts) {
     const shown = v.value === null ? 'n/a' : `${v.value} ${v.unit}`;
-    out(`  ${v.pass ? 'PASS' : 'MISS'}  ${v.target}: ${shown} (target ${v.op} ${v.limit} ${v.unit})`);
+    const mark = v.skip ? 'SKIP' : v.pass ? 'PASS' : 'MISS';
+    const why = v.skip ? ` — ${v.skip}` : '';
+    out(`  ${mark}  ${v.target}: ${shown} (target ${v.op} ${v.limit} ${v.unit})${why}`);
   }
 }
 

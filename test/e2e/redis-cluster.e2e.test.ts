@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer, SessionRecord } from '../../src/signaling/server/index.js';
-import { RedisKeys } from '../../src/signaling/server/redis-scripts.js';
+import { createRedisClient, RedisKeys } from '../../src/signaling/server/redis-scripts.js';
 import { parseSession } from '../../src/signaling/server/redis-snapshot.js';
 import { killAll } from '../helpers/cli-process.js';
 import { RedisServer, requireRedis } from '../helpers/redis.js';
@@ -96,6 +96,43 @@ describe.skipIf(!HAVE_REDIS)('multi-node (Redis): in-process nodes', () => {
     const { a, b, ma } = await joinPair(n2.url, n1.url);
     a.send({ type: 'signal', matchId: ma.matchId, gen: 0, data: data('x') });
     await b.next('signal');
+  });
+
+  it('joins racing on two nodes never leave two strangers waiting for each other (lost wake-up)', async () => {
+    // Each round, a on n1 and b on n2 join in the same tick: both loads may see an empty queue.
+    // Whichever commits second learns that the queue moved and looks again (a `wake`).
+    const [n1, n2] = await twoNodes();
+    for (let round = 0; round < 25; round++) {
+      const { client: a } = await TestClient.hello(n1.url, {}, { label: `a${round}@1` });
+      const { client: b } = await TestClient.hello(n2.url, {}, { label: `b${round}@2` });
+      a.send({ type: 'join' });
+      b.send({ type: 'join' });
+      const [ma, mb] = await Promise.all([a.next('matched'), b.next('matched')]);
+      expect(ma.matchId).toBe(mb.matchId);
+      a.send({ type: 'bye' });
+      b.send({ type: 'bye' });
+      await Promise.all([a.closed, b.closed]);
+    }
+  });
+
+  it('commit script: a version check refuses the whole commit; a queue-version check only reports', async () => {
+    const r = createRedisClient(redis.url, 1000, 'rc-test-commit');
+    try {
+      await new Promise((resolve) => r.once('ready', resolve));
+      const k = new RedisKeys(freshNamespace());
+      await r.set(k.queueVersion, '5');
+      const commit = (c: string[][], o: string[][]): Promise<number> =>
+        r.rcCommit(k.queue, String(Date.now() + 5000), JSON.stringify({ c, o }));
+      expect(await commit([['k', k.queueVersion, '4']], [['SET', `${k.prefix}x`, '1']])).toBe(0);
+      expect(await r.get(`${k.prefix}x`)).toBeNull();
+      expect(await commit([['q', k.queueVersion, '4']], [['SET', `${k.prefix}x`, '1']])).toBe(2);
+      expect(await r.get(`${k.prefix}x`)).toBe('1');
+      expect(await commit([['q', k.queueVersion, '5']], [['INCR', k.queueVersion]])).toBe(1);
+      expect(await r.get(k.queueVersion)).toBe('6');
+      expect(await r.rcCommit(k.queue, String(Date.now() - 1), '{"c":[],"o":[]}')).toBe(-1);
+    } finally {
+      r.disconnect();
+    }
   });
 
   it('property: nobody is in two matches; a signal reaches only the sender’s partner (two nodes)', async () => {

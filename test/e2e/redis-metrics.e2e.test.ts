@@ -1,7 +1,8 @@
 /**
  * Redis round trips in `GET /metrics`: two in-process nodes (port 0) in multi-node mode sharing a
  * real redis-server; a match across the nodes must show load, commit and publish round trips
- * (counter and latency histogram) increasing, and the nodes' own liveness and janitor work.
+ * (counter and latency histogram) increasing, messages published to the other node, and the nodes'
+ * own liveness and janitor work.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/signaling/server/index.js';
@@ -26,11 +27,21 @@ afterEach(async () => {
 const KINDS = ['load', 'commit', 'publish', 'liveness', 'janitor'] as const;
 type Kind = (typeof KINDS)[number];
 
-/** Round trips and histogram observations per kind, from one scrape of `/metrics`. */
-async function roundTrips(port: number): Promise<Record<Kind, { total: number; observed: number }>> {
+async function scrape(port: number): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`);
   expect(res.status).toBe(200);
-  const text = await res.text();
+  return res.text();
+}
+
+/** An unlabelled counter's value. */
+async function counter(port: number, name: string): Promise<number> {
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(await scrape(port));
+  return m ? Number(m[1]) : NaN;
+}
+
+/** Round trips and histogram observations per kind, from one scrape of `/metrics`. */
+async function roundTrips(port: number): Promise<Record<Kind, { total: number; observed: number }>> {
+  const text = await scrape(port);
   const value = (name: string, kind: Kind): number => {
     const m = new RegExp(`^${name}\\{kind="${kind}"\\} (\\S+)$`, 'm').exec(text);
     return m ? Number(m[1]) : 0;
@@ -54,6 +65,8 @@ describe.skipIf(!HAVE_REDIS)('Redis round trips in /metrics', () => {
     const n2 = await startNode(opts);
     servers.push(n2);
     const before = await roundTrips(n2.port);
+    const publishedBefore = await counter(n2.port, 'randchat_redis_published_total');
+    expect(publishedBefore).toBe(0);
 
     const { client: a } = await TestClient.hello(n1.url, {}, { label: 'a@1' });
     const { client: b } = await TestClient.hello(n2.url, {}, { label: 'b@2' });
@@ -65,10 +78,18 @@ describe.skipIf(!HAVE_REDIS)('Redis round trips in /metrics', () => {
     await a.next('signal');
 
     const after = await roundTrips(n2.port);
-    for (const kind of ['load', 'commit', 'publish'] as const) {
+    for (const kind of ['load', 'commit'] as const) {
       expect(after[kind].total, kind).toBeGreaterThan(before[kind].total);
       expect(after[kind].observed, kind).toBeGreaterThan(before[kind].observed);
     }
+    // `matched` for a, a's session cache, and the signal: published without a reply each...
+    expect(await counter(n2.port, 'randchat_redis_published_total')).toBeGreaterThanOrEqual(2);
+    // ...and confirmed by a probe round trip shortly after (redis-publisher.ts).
+    await expect
+      .poll(async () => (await roundTrips(n2.port)).publish.observed, { timeout: 3000, interval: 20 })
+      .toBeGreaterThan(before.publish.observed);
+    expect((await roundTrips(n2.port)).publish.total).toBeGreaterThan(before.publish.total);
+    expect(await counter(n2.port, 'randchat_redis_commit_conflicts_total')).toBe(0);
     // Liveness (heartbeat, /readyz) and the janitor run on their own; the janitor starts once the
     // node has been healthy for two liveness periods (2 s).
     await expect

@@ -74,7 +74,10 @@ class Harness {
   }
 
   /** Shorthand for session events: `h.ev('join', 'A')`. */
-  ev(type: 'join' | 'next' | 'leave' | 'bye' | 'socket-lost' | TimerEvent['type'], name: string): MatchEvent {
+  ev(
+    type: 'join' | 'next' | 'leave' | 'bye' | 'socket-lost' | 'wake' | TimerEvent['type'],
+    name: string,
+  ): MatchEvent {
     return { type, session: this.id(name) };
   }
 
@@ -332,6 +335,25 @@ describe('matchmaker rules', () => {
     expect(h.state.matches.get(h.m('A'))!.interests).toEqual([]);
   });
 
+  it('wake (multi-node): looks again for a waiting session, without opening its window early', () => {
+    const h = new Harness();
+    h.hello('A', ['cats']);
+    h.hello('B', ['dogs']);
+    h.hello('C');
+    h.run(h.ev('join', 'A'));
+    h.run(h.ev('join', 'B'));
+    expect(h.summary(h.run(h.ev('wake', 'A')))).toEqual([]); // both still picky
+    expect(h.summary(h.run(h.ev('wake', 'C')))).toEqual([]); // C is idle: nothing to do
+    h.now = WINDOW;
+    expect(h.summary(h.run(h.ev('wake', 'A')))).toEqual([
+      'cancel interest:A',
+      'cancel interest:B',
+      'A ← matched',
+      'B ← matched',
+    ]);
+    expect(h.summary(h.run(h.ev('wake', 'A')))).toEqual([]); // matched: nothing to do
+  });
+
   it('a stranger whose window is over counts as open before its timer fires (skip-repeat holds)', () => {
     const h = new Harness();
     h.pair('X', 'R');
@@ -488,13 +510,14 @@ function simulate(seed: number, steps: number): void {
       if (prevMatches.has(m.id) || !('session' in event)) continue;
       const trigger = event.session;
       const other = m.a === trigger ? m.b : m.a;
-      const x = before.sessions.get(trigger);
+      // The trigger as the pick saw it: a `next` ended its match (new lastPartner) and re-queued it
+      // (waitingSince = now) before picking; pairing itself changes neither.
+      const x = st.sessions.get(trigger);
       const y = before.sessions.get(other);
       if (!x || !y || !isRecentPair(x, y)) continue;
-      const xNow = event.type === 'interest-window-expired' ? x : { ...x, waitingSince: now };
       const alternatives = before.waiting.filter((id) => {
         const z = before.sessions.get(id)!;
-        return id !== trigger && id !== other && eligible(xNow, z, now, WINDOW) && !isRecentPair(xNow, z);
+        return id !== trigger && id !== other && eligible(x, z, now, WINDOW) && !isRecentPair(x, z);
       });
       expect(alternatives, 'rematched a recent partner while others waited').toEqual([]);
     }
@@ -536,6 +559,8 @@ function simulate(seed: number, steps: number): void {
     } else if (roll < 88) {
       const s = st.sessions.get(sid)!;
       apply({ type: 'rebuild', session: sid, matchId: s.matchId ?? s.lastMatchId ?? 'forged' });
+    } else if (roll < 91) {
+      apply({ type: 'wake', session: sid });
     } else {
       now += r(400);
       fireDue();

@@ -92,6 +92,14 @@ describe('session and match JSON', () => {
     expect(sessionJson(back)).toBe(sessionJson(s));
   });
 
+  it('revives only top-level Sets: a nested {$set} stays plain data', () => {
+    const back = parseSession(
+      '{"id":"a","interests":[],"blocked":{"$set":["x"]},"note":{"inner":{"$set":[1]}}}',
+    ) as SessionRecord & { note: unknown };
+    expect(back.blocked).toEqual(new Set(['x']));
+    expect(back.note).toEqual({ inner: { $set: [1] } });
+  });
+
   it('round-trips a match', () => {
     const m: MatchRecord = { id: 'm1', a: 'a', b: 'b', offerer: 'b', gen: 2, interests: ['go'] };
     expect(parseMatch(matchJson(m))).toEqual(m);
@@ -131,6 +139,18 @@ describe('parseLoad', () => {
     expect(la).toMatchObject({ node: 'n1', ver: 3, graceAt: 25000, open: true, alive: false });
     expect(la.windowAt).toBeNaN();
     expect(la.rec).toEqual(a);
+    expect(la.json).toBe(sessionJson(a));
+    expect(la.was).toEqual({
+      id: 'a',
+      status: 'matched',
+      interests: NO_INTERESTS,
+      waitingSince: 1000,
+      resumeToken: 'tok-a',
+    });
+    // `step` mutates `rec`; what the commit undoes (the old indexing) stays as loaded.
+    la.rec.status = 'waiting';
+    la.rec.waitingSince = 9000;
+    expect(la.was).toMatchObject({ status: 'matched', waitingSince: 1000 });
     expect(snap.matches.get('m1')).toMatchObject({ ver: 5, rec: m, json: matchJson(m) });
   });
 
@@ -231,20 +251,23 @@ describe('planCommit', () => {
       'y',
     ]);
     // x was never left waiting by this commit: no lost-wakeup check on the queue version.
-    expect(plan.checks.some(([kind]) => kind === 'k')).toBe(false);
+    expect(plan.checks.some(([kind]) => kind === 'k' || kind === 'q')).toBe(false);
+    expect(plan.woken).toEqual([]);
     expect(plan.changed.get('x')).toMatchObject({ ver: 5, matchId, peer: 'n2' });
     expect(plan.changed.get('y')).toMatchObject({ ver: 10, matchId, peer: 'n1' });
     expect(plan.owner.get('y')).toBe('n2');
     expect(plan.removed.size + plan.moved.length).toBe(0);
   });
 
-  it('a join that leaves the joiner waiting checks and bumps the queue version', () => {
+  it('a join that leaves the joiner waiting bumps the queue version and wakes it if that moved', () => {
     const x = session('x');
     const snap = load({ sids: ['x'], recs: [row(x, 'n1', 1)], qv: 12 });
     const st = buildState(snap, config);
     const { effects } = step(st, { type: 'join', session: 'x' }, 2000, rng);
     const plan = planCommit(snap, st, effects, 'n1', keys);
-    expect(plan.checks).toContainEqual(['k', keys.queueVersion, '12']);
+    // Only reported ('q'): if another node queued someone since the load, x gets a `wake`.
+    expect(plan.checks).toContainEqual(['q', keys.queueVersion, '12']);
+    expect(plan.woken).toEqual(['x']);
     expect(plan.ops).toContainEqual(['INCR', keys.queueVersion]);
     expect(plan.ops).toContainEqual(['SADD', keys.queue, 'x']);
     expect(plan.ops).toContainEqual(['SADD', keys.open, 'x']);

@@ -88,6 +88,9 @@ function dispatch(cx: Ctx, s: SessionRecord, event: Exclude<MatchEvent, { type: 
       if (s.status !== 'waiting') return;
       cx.st.queue.open(s.id);
       return tryMatch(cx, s);
+    case 'wake':
+      if (s.status === 'waiting') tryMatch(cx, s);
+      return;
     case 'signal': {
       const m = currentMatch(cx, s, event.matchId, 'signal');
       if (!m) return;

@@ -44,6 +44,8 @@ export interface BatchHost {
   apply(effects: readonly Effect[], plan: CommitPlan, snap: Snapshot): void;
   /** An event could not run (Redis unreachable, or too much contention). */
   failed(event: AnyEvent, at: number | undefined, err: unknown): void;
+  /** Runs a `wake` for the session, after its events in flight (see CommitPlan.woken). */
+  wake(session: string): void;
 }
 
 const MAX_ATTEMPTS = 30;
@@ -135,8 +137,14 @@ export class BatchRunner {
         const r = await host.trips.time('commit', () =>
           host.redis.rcCommit(keys.queue, String(deadline), req),
         );
-        if (r === 0) return false;
-        if (r !== 1) throw new UnavailableError('redis answered too late');
+        if (r === 0) {
+          host.trips.conflict();
+          return false;
+        }
+        if (r !== 1 && r !== 2) throw new UnavailableError('redis answered too late');
+        host.apply(effects, plan, snap);
+        if (r === 2) for (const id of plan.woken) host.wake(id);
+        return true;
       }
       host.apply(effects, plan, snap);
       return true;

@@ -25,6 +25,7 @@ import { BatchRunner, type AnyEvent, type BatchHost } from './redis-batch.js';
 import type { CachedSession, CommitPlan } from './redis-commit.js';
 import { RoundTrips } from './redis-metrics.js';
 import { NodeKeeper, type RedisNodeHost } from './redis-node.js';
+import { FastPublisher } from './redis-publisher.js';
 import { Relay, SIGNAL_PREFIX, type Envelope } from './redis-relay.js';
 import { createRedisClient, RedisKeys, type RcRedis } from './redis-scripts.js';
 import type { Snapshot } from './redis-snapshot.js';
@@ -56,6 +57,8 @@ export class RedisBroker implements Broker, RedisNodeHost, BatchHost {
   readonly ctx: BrokerContext;
   /** Round-trip counters and latency histogram (on the server's registry). */
   readonly trips: RoundTrips;
+  /** The relay's publishing connection (replies off; redis-publisher.ts). */
+  readonly publisher: FastPublisher;
   /** Sessions this node owns → their record and match JSON as last committed (for recovery and stats). */
   readonly owned = new Map<SessionId, CachedSession>();
   /** Sessions with a socket on this node. */
@@ -77,6 +80,17 @@ export class RedisBroker implements Broker, RedisNodeHost, BatchHost {
     const timeout = opts.commandTimeoutMs ?? 1000;
     this.redis = createRedisClient(opts.url, timeout, `randchat-${this.me}`);
     this.redis.on('error', (err) => ctx.logger.debug('redis error', { err }));
+    this.publisher = new FastPublisher({
+      url: opts.url,
+      name: `randchat-${this.me}-pub`,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      timeoutMs: timeout,
+      onLost: (sender) => {
+        if (!this.#closed && this.local.has(sender)) this.unavailable(sender, 'signal', false);
+      },
+      onProbe: (ms) => this.trips.observe('publish', ms),
+    });
     this.#relay = new Relay(this);
     this.#batches = new BatchRunner(this);
     this.#keeper = new NodeKeeper(this, opts.url, {
@@ -146,6 +160,7 @@ export class RedisBroker implements Broker, RedisNodeHost, BatchHost {
     for (const t of this.#timers.values()) this.ctx.clock.clearTimeout(t);
     this.#timers.clear();
     await this.#keeper.close();
+    this.publisher.close();
     this.redis.disconnect();
   }
 
@@ -197,6 +212,13 @@ export class RedisBroker implements Broker, RedisNodeHost, BatchHost {
     return next;
   }
 
+  /** Looks for a partner again after a commit that may have raced another node's (BatchHost). */
+  wake(session: SessionId): void {
+    if (this.#closed) return;
+    const event = { type: 'wake', session } as const;
+    void this.#chain(event, () => this.run(event));
+  }
+
   /** An event could not run: tell the client, or keep it for later (BatchHost). */
   failed(event: AnyEvent, at: number | undefined, err: unknown): void {
     if (this.#closed) return;
@@ -213,7 +235,8 @@ export class RedisBroker implements Broker, RedisNodeHost, BatchHost {
         this.pendingLost.add(event.session);
         return;
       case 'grace-expired':
-      case 'interest-window-expired': {
+      case 'interest-window-expired':
+      case 'wake': {
         const retry = this.ctx.clock.setTimeout(
           () => void this.#chain(event, () => this.run(event, at)),
           1000,

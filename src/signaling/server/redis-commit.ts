@@ -4,7 +4,7 @@
  * what the owners' copies of their sessions must learn. No I/O.
  */
 import type { RedisKeys } from './redis-scripts.js';
-import { matchJson, parseSession, sessionJson, type Snapshot } from './redis-snapshot.js';
+import { matchJson, sessionJson, type Snapshot } from './redis-snapshot.js';
 import type { Effect, MatchState, SessionRecord } from './state.js';
 
 /** A node's copy of a session it owns (see RedisBroker.owned). */
@@ -20,7 +20,8 @@ export interface CachedSession {
 }
 
 export interface CommitPlan {
-  checks: [kind: 'h' | 'k', key: string, expected: string][];
+  /** 'h'/'k' must hold or nothing is written; 'q' (the queue version) is only reported (see `woken`). */
+  checks: [kind: 'h' | 'k' | 'q', key: string, expected: string][];
   ops: string[][];
   /** Owner node of every session in the snapshot after the event (binds move them to this node). */
   owner: Map<string, string>;
@@ -33,6 +34,12 @@ export interface CommitPlan {
   removed: Set<string>;
   /** Sessions that moved here from another node: [session, previous owner]. */
   moved: [string, string][];
+  /**
+   * Sessions this commit leaves newly waiting. If another node queued someone between this batch's
+   * load and its commit (the queue version moved), neither may have seen the other: each of these
+   * gets a `wake` event, which looks for a partner again on a fresh load.
+   */
+  woken: string[];
 }
 
 /** Compares the state after `step` with the snapshot and plans the commit. */
@@ -50,6 +57,7 @@ export function planCommit(
     changed: new Map(),
     removed: new Set(),
     moved: [],
+    woken: [],
   };
   const { checks, ops, owner } = plan;
   const windowMs = post.config.interestWindowMs;
@@ -63,8 +71,7 @@ export function planCommit(
     else t.w = fx.at;
     timers.set(fx.event.session, t);
   }
-  let wakeCheck = false;
-  const dequeue = (s: SessionRecord): void => {
+  const dequeue = (s: Pick<SessionRecord, 'id' | 'interests'>): void => {
     ops.push(['SREM', keys.queue, s.id], ['SREM', keys.open, s.id], ['ZREM', keys.picky, s.id]);
     for (const i of s.interests) ops.push(['SREM', keys.interest(i), s.id]);
   };
@@ -78,7 +85,7 @@ export function planCommit(
     const cur = post.sessions.get(id);
     const key = keys.session(id);
     // The loaded record (step mutated `pre.rec`): its interests are the ones it is indexed under.
-    const preRec = parseSession(pre.json);
+    const preRec = pre.was;
     if (!cur) {
       checks.push(['h', key, String(pre.ver)]);
       ops.push(['DEL', key], ['DEL', keys.token(preRec.resumeToken)], ['SREM', keys.owned(pre.node), id]);
@@ -94,7 +101,7 @@ export function planCommit(
     if (preRec.status === 'waiting') dequeue(preRec);
     if (post.queue.has(id)) {
       enqueue(cur);
-      if (preRec.status !== 'waiting' || preRec.waitingSince !== cur.waitingSince) wakeCheck = true;
+      if (preRec.status !== 'waiting' || preRec.waitingSince !== cur.waitingSince) plan.woken.push(id);
     }
     if (node !== pre.node) {
       ops.push(['SREM', keys.owned(pre.node), id], ['SADD', keys.owned(node), id]);
@@ -113,7 +120,7 @@ export function planCommit(
     ops.push(['SET', keys.token(cur.resumeToken), id], ['SADD', keys.owned(node), id]);
     if (post.queue.has(id)) {
       enqueue(cur);
-      wakeCheck = true;
+      plan.woken.push(id);
     }
     plan.changed.set(id, { ver: 1, json: sessionJson(cur), match: null, matchId: cur.matchId, peer: null });
   }
@@ -128,10 +135,11 @@ export function planCommit(
     if (snap.matches.has(id)) continue;
     ops.push(['HSET', keys.match(id), 'j', matchJson(m), 'v', '1', 'a', m.a, 'b', m.b]);
   }
-  if (wakeCheck) {
+  if (plan.woken.length > 0) {
     // Lost wake-up: two strangers loaded concurrently, neither saw the other, both would wait. Any
-    // commit that leaves someone newly waiting requires that nobody else was queued since its load.
-    checks.push(['k', keys.queueVersion, String(snap.qv)]);
+    // commit that leaves someone newly waiting bumps the queue version and learns whether it moved
+    // since its load; if it did, its newly waiting sessions look again (`woken`).
+    checks.push(['q', keys.queueVersion, String(snap.qv)]);
     ops.push(['INCR', keys.queueVersion]);
   }
   // Caches also follow a partner that moved node, and a match whose generation moved.

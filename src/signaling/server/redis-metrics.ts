@@ -5,6 +5,11 @@
  * pipeline or one MULTI/EXEC. Kinds: `load` and `commit` (the two Lua scripts of an event batch),
  * `publish` (relay to another node), `liveness` (heartbeat, data-loss check, recovery, `/readyz`),
  * `janitor` (dead-node sweeps; the events it runs count as load/commit).
+ * `randchat_redis_commit_conflicts_total` counts commits refused because another node's commit
+ * moved a record first (the batch then runs again); `randchat_redis_published_total` counts messages
+ * published to other nodes' channels. Those go out without a reply (redis-publisher.ts), so a
+ * `publish` round trip is one probe that confirms the messages before it, or one `PUBLISH` sent
+ * through ioredis while the fast publisher is reconnecting.
  */
 import { performance } from 'node:perf_hooks';
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -18,6 +23,8 @@ export class RoundTrips {
   readonly #count: Counter<'kind'> | null = null;
   readonly #errors: Counter<'kind'> | null = null;
   readonly #seconds: Histogram<'kind'> | null = null;
+  readonly #conflicts: Counter | null = null;
+  readonly #published: Counter | null = null;
 
   /** Without a registry (metrics off) `time` just runs the round trip. */
   constructor(registry: Registry | undefined) {
@@ -43,6 +50,32 @@ export class RoundTrips {
       buckets: BUCKETS,
       registers,
     });
+    this.#conflicts = new Counter({
+      name: 'randchat_redis_commit_conflicts_total',
+      help: 'Batch commits refused because another node changed a record first (the batch runs again)',
+      registers,
+    });
+    this.#published = new Counter({
+      name: 'randchat_redis_published_total',
+      help: 'Messages published to other nodes’ relay channels',
+      registers,
+    });
+  }
+
+  /** One message published on another node's channel. */
+  published(): void {
+    this.#published?.inc();
+  }
+
+  /** A round trip measured elsewhere (a probe of the fast publisher). */
+  observe(kind: RoundTripKind, ms: number): void {
+    this.#count?.inc({ kind });
+    this.#seconds?.observe({ kind }, ms / 1000);
+  }
+
+  /** One commit lost a race with another node's. */
+  conflict(): void {
+    this.#conflicts?.inc();
   }
 
   /** Runs one round trip and records it (also when it fails). */

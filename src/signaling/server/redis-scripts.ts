@@ -149,20 +149,27 @@ return cjson.encode({sids = sids, qv = tonumber(redis.call('GET', p..'qv') or '0
 
 /**
  * rcCommit(KEYS[1]=queue; deadline, JSON {c:[[kind,key,expected]], o:[[cmd,...args]]}) → 1 applied,
- * 0 conflict (a checked version moved; the node re-runs the event), -1 too late. Checks: kind 'h' reads
- * field v of a hash, 'k' a plain key; expected '0' means absent. The deadline (ms, Redis clock) stops a
- * commit that sat in a stalled Redis from landing after the node gave up on it and told the client.
+ * 2 applied but a 'q' check did not hold, 0 conflict (a checked version moved; nothing written, the
+ * node re-runs the batch), -1 too late. Checks: kind 'h' reads field v of a hash, 'k' a plain key,
+ * 'q' a plain key that is only reported; expected '0' means absent. The deadline (ms, Redis clock)
+ * stops a commit that sat in a stalled Redis from landing after the node gave up on it and told the
+ * client.
  */
 export const COMMIT_LUA = `
 local t = redis.call('TIME')
 if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[1]) then return -1 end
 local req = cjson.decode(ARGV[2])
+local moved = false
 for _, c in ipairs(req.c) do
   local v
   if c[1] == 'h' then v = redis.call('HGET', c[2], 'v') else v = redis.call('GET', c[2]) end
-  if (v or '0') ~= c[3] then return 0 end
+  if (v or '0') ~= c[3] then
+    if c[1] ~= 'q' then return 0 end
+    moved = true
+  end
 end
 for _, op in ipairs(req.o) do redis.call(unpack(op)) end
+if moved then return 2 end
 return 1
 `;
 

@@ -27,9 +27,11 @@ export const OPEN_SAMPLE = OPEN_PROBES + 1;
 export const OPEN_SAMPLE_SMALL = 8;
 
 export interface LoadedSession {
-  /** Canonical JSON of the record as loaded (step mutates `rec`; this stays). */
+  /** JSON of the record as loaded (step mutates `rec`; this stays). */
   json: string;
   rec: SessionRecord;
+  /** The loaded record's fields the commit needs to undo its indexing (step may change them in `rec`). */
+  was: Pick<SessionRecord, 'id' | 'status' | 'interests' | 'waitingSince' | 'resumeToken'>;
   node: string;
   ver: number;
   /** Deadlines of the grace and interest-window timers last scheduled for it (NaN if none). */
@@ -57,27 +59,38 @@ export interface Snapshot {
   matches: Map<string, LoadedMatch>;
 }
 
-/** Sets (e.g. `blocked`) travel as `{"$set": [...]}`; every other field is plain JSON. */
+/**
+ * Sets (e.g. `blocked`) travel as `{"$set": [...]}`; every other field is plain JSON. Only top-level
+ * fields may be Sets: parsing converts them after a plain `JSON.parse` (a reviver, called for every
+ * value, made parsing several times slower, and the broker parses every record it loads).
+ */
 const replacer = (_key: string, v: unknown): unknown =>
   v instanceof Set ? { $set: [...(v as Set<unknown>)] } : v;
-const reviver = (_key: string, v: unknown): unknown =>
-  typeof v === 'object' && v !== null && '$set' in v && Array.isArray(v.$set) ? new Set(v.$set) : v;
+
+function revive<T>(json: string): T {
+  const o = JSON.parse(json) as Record<string, unknown>;
+  for (const k in o) {
+    const v = o[k];
+    if (typeof v === 'object' && v !== null && '$set' in v && Array.isArray(v.$set)) o[k] = new Set(v.$set);
+  }
+  return o as T;
+}
 
 /**
  * A session record as JSON, whatever fields it has (so new SessionRecord fields need no change here).
  * Two records with the same fields in the same order give the same string; that is how the commit
- * tells what `step` changed.
+ * tells what `step` changed. Records are stored as this text, so what is loaded is canonical too.
  */
 export const sessionJson = (s: SessionRecord): string => JSON.stringify(s, replacer);
 
 export function parseSession(json: string): SessionRecord {
-  const s = JSON.parse(json, reviver) as SessionRecord;
+  const s = revive<SessionRecord>(json);
   if (s.interests.length === 0) s.interests = NO_INTERESTS;
   return s;
 }
 
 export const matchJson = (m: MatchRecord): string => JSON.stringify(m, replacer);
-export const parseMatch = (json: string): MatchRecord => JSON.parse(json, reviver) as MatchRecord;
+export const parseMatch = (json: string): MatchRecord => revive<MatchRecord>(json);
 
 const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
 
@@ -96,9 +109,11 @@ export function parseLoad(raw: string): Snapshot {
     o.recs,
   )) {
     const rec = parseSession(r[1]);
+    const { id, status, interests, waitingSince, resumeToken } = rec;
     sessions.set(r[0], {
-      json: sessionJson(rec),
+      json: r[1],
       rec,
+      was: { id, status, interests, waitingSince, resumeToken },
       node: r[2],
       ver: Number(r[3]),
       graceAt: r[6] === '' ? NaN : Number(r[6]),
@@ -110,7 +125,7 @@ export function parseLoad(raw: string): Snapshot {
   const matches = new Map<string, LoadedMatch>();
   for (const [id, json, ver] of list<[string, string, string]>(o.ms)) {
     const rec = parseMatch(json);
-    matches.set(id, { json: matchJson(rec), rec, ver: Number(ver) });
+    matches.set(id, { json, rec, ver: Number(ver) });
   }
   const sids = list<string>(o.sids).map((x) => (x === '' ? null : x));
   return { sids, qv: o.qv, qsize: o.qsize, osize: o.osize, sessions, matches };

@@ -143,7 +143,13 @@ export interface AbuseReport {
   reason: string;
 }
 
-export type MatchEvent = ClientEvent | TimerEvent;
+/**
+ * Look for a partner again for a waiting session. Only a multi-node broker sends it: when another
+ * node queued someone while this session was being queued, neither may have seen the other.
+ */
+export type WakeEvent = { type: 'wake'; session: SessionId };
+
+export type MatchEvent = ClientEvent | TimerEvent | WakeEvent;
 
 // ---------------------------------------------------------------- effects
 

@@ -1,0 +1,231 @@
+/**
+ * The relay's publishing connection: a plain socket to Redis in `CLIENT REPLY OFF` mode, so a
+ * cross-node message costs one socket write and nothing else — no reply to read and parse, no
+ * promise, no timer per message (through ioredis a `PUBLISH` cost about as much node CPU as the
+ * WebSocket read and write of the message itself: docs/benchmarks.md § 5).
+ *
+ * Without replies, failures are found by probes: while messages are unconfirmed, a `PING` (between
+ * `CLIENT REPLY ON` and `OFF`) goes out every `probeEveryMs`. Redis answers in order, so its `PONG`
+ * confirms every message written before it. A probe unanswered after `timeoutMs`, a socket error or
+ * a close fails every unconfirmed message: `onLost(sender)` for those that named a sender (a signal's
+ * sender then gets ERR_UNAVAILABLE, as when a `PUBLISH` through ioredis times out). Then the socket
+ * is dropped and reconnected with a backoff. While it is not ready, `publish` returns false and the
+ * caller publishes through ioredis instead.
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { Clock, Timer } from '../../util/clock.js';
+import type { Logger } from '../../util/logger.js';
+
+/** A command in RESP (the Redis protocol): an array of bulk strings. */
+export function resp(...args: string[]): string {
+  let out = `*${args.length}\r\n`;
+  for (const a of args) out += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
+  return out;
+}
+
+/** Where and how to connect, from a `redis://` or `rediss://` URL (as ioredis reads it). */
+export interface RedisTarget {
+  host: string;
+  port: number;
+  tls: boolean;
+  username: string;
+  password: string;
+}
+
+export function parseRedisUrl(url: string): RedisTarget {
+  const u = new URL(url);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
+    throw new Error(`not a redis:// URL: ${u.protocol}`);
+  }
+  return {
+    host: u.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
+    port: u.port === '' ? 6379 : Number(u.port),
+    tls: u.protocol === 'rediss:',
+    username: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+  };
+}
+
+/** The commands sent on connecting; each of them but the last answers one line. */
+export function handshake(t: RedisTarget, name: string): { text: string; lines: number } {
+  const cmds: string[][] = [];
+  if (t.password !== '')
+    cmds.push(t.username !== '' ? ['AUTH', t.username, t.password] : ['AUTH', t.password]);
+  cmds.push(['CLIENT', 'SETNAME', name], ['PING'], ['CLIENT', 'REPLY', 'OFF']);
+  return { text: cmds.map((c) => resp(...c)).join(''), lines: cmds.length - 1 };
+}
+
+/** A probe: replies on for one `PING`. Answers two lines (`+OK`, `+PONG`). */
+export const PROBE = resp('CLIENT', 'REPLY', 'ON') + resp('PING') + resp('CLIENT', 'REPLY', 'OFF');
+const PROBE_LINES = 2;
+
+export interface PublisherOptions {
+  url: string;
+  /** CLIENT SETNAME. */
+  name: string;
+  clock: Clock;
+  logger: Logger;
+  /** A probe (or the handshake) unanswered for this long fails the connection. */
+  timeoutMs: number;
+  /** Delay between probes while messages are unconfirmed. Default 50 ms. */
+  probeEveryMs?: number;
+  /** A message that named a sender may not have reached Redis. */
+  onLost(sender: string): void;
+  /** Called with each probe's round-trip time (ms). */
+  onProbe?(ms: number): void;
+  /** Called when the connection becomes ready, and when it fails (with why). */
+  onState?(ready: boolean, why: string): void;
+}
+
+export class FastPublisher {
+  readonly #opts: PublisherOptions;
+  readonly #target: RedisTarget;
+  readonly #probeEveryMs: number;
+  #socket: Socket | null = null;
+  #ready = false;
+  #closed = false;
+  /** Reply lines still expected, per command group in flight (handshake or probe), in order. */
+  #expect: number[] = [];
+  #buffer = '';
+  /** Senders ('' for none) of the messages written since the last probe went out... */
+  #current: string[] = [];
+  /** ...and of those the outstanding probe will confirm. */
+  #inFlight: string[] = [];
+  #probeSentAt = 0;
+  #probeTimer: Timer | undefined;
+  #deadline: Timer | undefined;
+  #reconnectTimer: Timer | undefined;
+  #failures = 0;
+
+  constructor(opts: PublisherOptions) {
+    this.#opts = opts;
+    this.#target = parseRedisUrl(opts.url);
+    this.#probeEveryMs = opts.probeEveryMs ?? 50;
+    this.#connect();
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** Writes a PUBLISH; false (nothing written) while the connection is not ready. */
+  publish(channel: string, text: string, sender = ''): boolean {
+    if (!this.#ready || this.#socket === null) return false;
+    this.#socket.write(
+      `*3\r\n$7\r\nPUBLISH\r\n$${Buffer.byteLength(channel)}\r\n${channel}\r\n$${Buffer.byteLength(text)}\r\n${text}\r\n`,
+    );
+    this.#current.push(sender);
+    if (this.#probeTimer === undefined && this.#expect.length === 0) {
+      this.#probeTimer = this.#opts.clock.setTimeout(() => this.#probe(), this.#probeEveryMs);
+    }
+    return true;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#drop();
+    this.#opts.clock.clearTimeout(this.#reconnectTimer);
+  }
+
+  #connect(): void {
+    const { host, port, tls } = this.#target;
+    const socket = tls ? tlsConnect({ host, port, servername: host }) : netConnect({ host, port });
+    this.#socket = socket;
+    socket.setNoDelay(true);
+    socket.setEncoding('utf8');
+    socket.once(tls ? 'secureConnect' : 'connect', () => {
+      const hs = handshake(this.#target, this.#opts.name);
+      socket.write(hs.text);
+      this.#await(hs.lines);
+    });
+    socket.on('data', (chunk: string) => this.#onData(chunk));
+    socket.on('error', (err) => this.#fail(`socket error: ${err.message}`));
+    socket.on('close', () => this.#fail('connection closed'));
+    // The connect itself must not hang either (a frozen Redis still completes TCP handshakes).
+    this.#armDeadline();
+  }
+
+  #await(lines: number): void {
+    this.#expect.push(lines);
+    this.#armDeadline();
+  }
+
+  #armDeadline(): void {
+    if (this.#deadline !== undefined) return;
+    this.#deadline = this.#opts.clock.setTimeout(() => {
+      this.#deadline = undefined;
+      this.#fail(`no answer from Redis within ${this.#opts.timeoutMs} ms`);
+    }, this.#opts.timeoutMs);
+  }
+
+  #probe(): void {
+    this.#probeTimer = undefined;
+    if (!this.#ready || this.#socket === null || this.#current.length === 0) return;
+    this.#inFlight = this.#current;
+    this.#current = [];
+    this.#probeSentAt = this.#opts.clock.now();
+    this.#socket.write(PROBE);
+    this.#await(PROBE_LINES);
+  }
+
+  #onData(chunk: string): void {
+    this.#buffer += chunk;
+    let at: number;
+    while ((at = this.#buffer.indexOf('\r\n')) >= 0) {
+      const line = this.#buffer.slice(0, at);
+      this.#buffer = this.#buffer.slice(at + 2);
+      if (line.startsWith('-')) return this.#fail(`Redis refused: ${line.slice(1)}`);
+      if (this.#expect.length === 0) return this.#fail(`unexpected reply: ${line.slice(0, 80)}`);
+      this.#expect[0]! -= 1;
+      if (this.#expect[0]! > 0) continue;
+      this.#expect.shift();
+      this.#opts.clock.clearTimeout(this.#deadline);
+      this.#deadline = undefined;
+      if (!this.#ready) {
+        this.#ready = true;
+        this.#failures = 0;
+        this.#opts.onState?.(true, 'connected');
+      } else {
+        this.#inFlight = [];
+        this.#opts.onProbe?.(this.#opts.clock.now() - this.#probeSentAt);
+      }
+      if (this.#current.length > 0 && this.#probeTimer === undefined) {
+        this.#probeTimer = this.#opts.clock.setTimeout(() => this.#probe(), this.#probeEveryMs);
+      }
+    }
+  }
+
+  /** Fails every unconfirmed message and reconnects after a backoff (unless closed). */
+  #fail(why: string): void {
+    if (this.#socket === null) return;
+    const lost = [...this.#inFlight, ...this.#current];
+    this.#drop();
+    if (this.#closed) return;
+    const log = why.startsWith('Redis refused') ? 'warn' : 'debug';
+    this.#opts.logger[log]('redis publisher reconnecting', { why, lost: lost.length });
+    for (const sender of lost) if (sender !== '') this.#opts.onLost(sender);
+    this.#opts.onState?.(false, why);
+    this.#failures += 1;
+    const delay = Math.min(this.#failures * 100, 500);
+    this.#reconnectTimer = this.#opts.clock.setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      if (!this.#closed) this.#connect();
+    }, delay);
+  }
+
+  #drop(): void {
+    const { clock } = this.#opts;
+    clock.clearTimeout(this.#probeTimer);
+    clock.clearTimeout(this.#deadline);
+    this.#probeTimer = this.#deadline = undefined;
+    this.#ready = false;
+    this.#expect = [];
+    this.#buffer = '';
+    this.#current = [];
+    this.#inFlight = [];
+    const s = this.#socket;
+    this.#socket = null;
+    s?.destroy();
+  }
+}
