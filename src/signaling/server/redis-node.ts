@@ -1,7 +1,7 @@
 /**
  * One node's life in a Redis cluster of randchat servers (used by redis-broker.ts):
  * - liveness: `{ns}:n:<node>` is set with a short TTL (3 s) every second, with the node in `{ns}:nodes`;
- * - relay: the node's own pub/sub channel, on a second connection;
+ * - relay: the node's own pub/sub channel, on a connection of its own (redis-subscriber.ts);
  * - janitor: every 500 ms one node (lock `{ns}:janitor`) looks for nodes whose liveness key is gone
  *   and ends their sessions (partners get `partner-left{disconnected}`), then forgets the node;
  * - recovery: after Redis was unreachable, socket losses seen meanwhile are replayed; if Redis lost its
@@ -13,7 +13,8 @@ import { randomBytes } from 'node:crypto';
 import type { Timer } from '../../util/clock.js';
 import type { BrokerContext } from './broker.js';
 import type { RoundTrips, RoundTripKind } from './redis-metrics.js';
-import { createRedisClient, type RcRedis, type RedisKeys } from './redis-scripts.js';
+import type { RcRedis, RedisKeys } from './redis-scripts.js';
+import { RedisSubscriber } from './redis-subscriber.js';
 import { sessionFields, type CachedSession } from './redis-commit.js';
 import { parseMatch, parseSession } from './redis-snapshot.js';
 import type { ClientEvent, SessionId } from './state.js';
@@ -48,7 +49,7 @@ export class NodeKeeper {
   readonly minTtlMs: number;
   readonly #host: RedisNodeHost;
   readonly #opts: KeeperOptions;
-  readonly #sub: RcRedis;
+  readonly #sub: RedisSubscriber;
   readonly #beatTimer: Timer;
   readonly #janitorTimer: Timer;
   #healthy = false;
@@ -64,18 +65,14 @@ export class NodeKeeper {
     this.commandTimeoutMs = opts.commandTimeoutMs;
     this.minTtlMs = Math.max(1, opts.ttlMs - 2 * opts.everyMs);
     const { clock, logger } = host.ctx;
-    const channel = host.keys.channel(host.me);
-    this.#sub = createRedisClient(url, opts.commandTimeoutMs, `randchat-${host.me}-sub`);
-    this.#sub.on('error', (err) => logger.debug('redis subscriber error', { err }));
-    this.#sub.on('ready', () => {
-      this.#sub.subscribe(channel).catch((err: unknown) => logger.warn('subscribe failed', { err }));
-    });
-    this.#sub.on('message', (_channel: string, text: string) => {
-      try {
-        host.receive(text);
-      } catch (err) {
-        logger.error('bad relay envelope', { err });
-      }
+    this.#sub = new RedisSubscriber({
+      url,
+      name: `randchat-${host.me}-sub`,
+      channel: host.keys.channel(host.me),
+      clock,
+      logger,
+      timeoutMs: opts.commandTimeoutMs,
+      onMessage: (text) => host.receive(text),
     });
     this.#beatTimer = clock.setInterval(() => void this.#beat(), opts.everyMs);
     this.#janitorTimer = clock.setInterval(() => void this.#janitor(), opts.janitorEveryMs);
@@ -102,7 +99,7 @@ export class NodeKeeper {
     await this.#trip('liveness', () => this.#host.redis.del(this.#host.keys.alive(this.#host.me))).catch(
       () => undefined,
     );
-    this.#sub.disconnect();
+    this.#sub.close();
   }
 
   #trip<T>(kind: RoundTripKind, run: () => Promise<T>): Promise<T> {

@@ -12,47 +12,14 @@
  * is dropped and reconnected with a backoff. While it is not ready, `publish` returns false and the
  * caller publishes through ioredis instead.
  */
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import type { Socket } from 'node:net';
 import type { Clock, Timer } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
-
-/** A command in RESP (the Redis protocol): an array of bulk strings. */
-export function resp(...args: string[]): string {
-  let out = `*${args.length}\r\n`;
-  for (const a of args) out += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
-  return out;
-}
-
-/** Where and how to connect, from a `redis://` or `rediss://` URL (as ioredis reads it). */
-export interface RedisTarget {
-  host: string;
-  port: number;
-  tls: boolean;
-  username: string;
-  password: string;
-}
-
-export function parseRedisUrl(url: string): RedisTarget {
-  const u = new URL(url);
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
-    throw new Error(`not a redis:// URL: ${u.protocol}`);
-  }
-  return {
-    host: u.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
-    port: u.port === '' ? 6379 : Number(u.port),
-    tls: u.protocol === 'rediss:',
-    username: decodeURIComponent(u.username),
-    password: decodeURIComponent(u.password),
-  };
-}
+import { opening, openSocket, parseRedisUrl, resp, type RedisTarget } from './redis-wire.js';
 
 /** The commands sent on connecting; each of them but the last answers one line. */
 export function handshake(t: RedisTarget, name: string): { text: string; lines: number } {
-  const cmds: string[][] = [];
-  if (t.password !== '')
-    cmds.push(t.username !== '' ? ['AUTH', t.username, t.password] : ['AUTH', t.password]);
-  cmds.push(['CLIENT', 'SETNAME', name], ['PING'], ['CLIENT', 'REPLY', 'OFF']);
+  const cmds = [...opening(t, name), ['PING'], ['CLIENT', 'REPLY', 'OFF']];
   return { text: cmds.map((c) => resp(...c)).join(''), lines: cmds.length - 1 };
 }
 
@@ -129,16 +96,13 @@ export class FastPublisher {
   }
 
   #connect(): void {
-    const { host, port, tls } = this.#target;
-    const socket = tls ? tlsConnect({ host, port, servername: host }) : netConnect({ host, port });
-    this.#socket = socket;
-    socket.setNoDelay(true);
-    socket.setEncoding('utf8');
-    socket.once(tls ? 'secureConnect' : 'connect', () => {
+    const socket = openSocket(this.#target, () => {
       const hs = handshake(this.#target, this.#opts.name);
       socket.write(hs.text);
       this.#await(hs.lines);
     });
+    this.#socket = socket;
+    socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => this.#onData(chunk));
     socket.on('error', (err) => this.#fail(`socket error: ${err.message}`));
     socket.on('close', () => this.#fail('connection closed'));
