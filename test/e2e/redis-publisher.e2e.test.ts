@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FastPublisher, type PublisherOptions } from '../../src/signaling/server/redis-publisher.js';
 import { systemClock } from '../../src/util/clock.js';
 import { createLogger } from '../../src/util/logger.js';
+import { Condition } from '../helpers/condition.js';
 import { RedisServer, requireRedis } from '../helpers/redis.js';
 
 const HAVE_REDIS = requireRedis('the Redis fast publisher test');
@@ -30,8 +31,8 @@ function publisher(url: string, over: Partial<PublisherOptions> = {}) {
   const states: [boolean, string][] = [];
   const probes: number[] = [];
   const logs: string[] = [];
-  const waiters = new Set<() => void>();
-  const changed = (): void => waiters.forEach((w) => w());
+  const cond = new Condition(() => `states ${JSON.stringify(states)}, lost ${lost.length}`);
+  const changed = (): void => cond.changed();
   const p = new FastPublisher({
     url,
     name: 'rc-test-pub',
@@ -46,21 +47,7 @@ function publisher(url: string, over: Partial<PublisherOptions> = {}) {
   });
   cleanups.push(() => p.close());
   /** Resolves once `check()` holds, re-checked on every event of the publisher. */
-  const until = (check: () => boolean, ms = 5000): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waiters.delete(w);
-        reject(new Error(`timed out; states ${JSON.stringify(states)}, lost ${lost.length}`));
-      }, ms);
-      const w = (): void => {
-        if (!check()) return;
-        clearTimeout(timer);
-        waiters.delete(w);
-        resolve();
-      };
-      waiters.add(w);
-      w();
-    });
+  const until = (check: () => boolean): Promise<void> => cond.until(check);
   return { p, lost, states, probes, logs, until };
 }
 
@@ -69,22 +56,14 @@ async function subscriber(url: string, channel: string) {
   const sub = new Redis(url, { maxRetriesPerRequest: 0 });
   cleanups.push(() => sub.disconnect());
   const got: string[] = [];
-  const waiters = new Set<() => void>();
+  const cond = new Condition(() => `got ${JSON.stringify(got)}`);
   sub.on('message', (_c: string, m: string) => {
     got.push(m);
-    waiters.forEach((w) => w());
+    cond.changed();
   });
   await sub.subscribe(channel);
   const until = (pred: (got: string[]) => boolean): Promise<string[]> =>
-    new Promise((resolve) => {
-      const w = (): void => {
-        if (!pred(got)) return;
-        waiters.delete(w);
-        resolve([...got]);
-      };
-      waiters.add(w);
-      w();
-    });
+    cond.until(() => pred(got)).then(() => [...got]);
   return { got, until, next: (n: number) => until((g) => g.length >= n).then((g) => g.slice(0, n)) };
 }
 

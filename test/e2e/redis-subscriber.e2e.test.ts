@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisSubscriber, type SubscriberOptions } from '../../src/signaling/server/redis-subscriber.js';
 import { systemClock } from '../../src/util/clock.js';
 import { createLogger } from '../../src/util/logger.js';
+import { Condition } from '../helpers/condition.js';
 import { RedisServer, requireRedis } from '../helpers/redis.js';
 
 const HAVE_REDIS = requireRedis('the Redis relay subscriber test');
@@ -29,8 +30,8 @@ function subscriber(url: string, channel: string, over: Partial<SubscriberOption
   const got: string[] = [];
   const states: [boolean, string][] = [];
   const logs: string[] = [];
-  const waiters = new Set<() => void>();
-  const changed = (): void => waiters.forEach((w) => w());
+  const cond = new Condition(() => `states ${JSON.stringify(states)}, got ${got.length}`);
+  const changed = (): void => cond.changed();
   const sub = new RedisSubscriber({
     url,
     name: 'rc-test-sub',
@@ -47,21 +48,7 @@ function subscriber(url: string, channel: string, over: Partial<SubscriberOption
     ...over,
   });
   cleanups.push(() => sub.close());
-  const until = (check: () => boolean, ms = 5000): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waiters.delete(w);
-        reject(new Error(`timed out; states ${JSON.stringify(states)}, got ${got.length}`));
-      }, ms);
-      const w = (): void => {
-        if (!check()) return;
-        clearTimeout(timer);
-        waiters.delete(w);
-        resolve();
-      };
-      waiters.add(w);
-      w();
-    });
+  const until = (check: () => boolean): Promise<void> => cond.until(check);
   return { sub, got, states, logs, until };
 }
 
