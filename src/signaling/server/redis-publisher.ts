@@ -166,7 +166,8 @@ export class FastPublisher {
     const lost = [...this.#inFlight, ...this.#current];
     this.#drop();
     if (this.#closed) return;
-    const log = why.startsWith('Redis refused') ? 'warn' : 'debug';
+    // A refusal (bad password, missing ACL rights) is worth a warning once, not every retry.
+    const log = why.startsWith('Redis refused') && this.#failures === 0 ? 'warn' : 'debug';
     this.#opts.logger[log]('redis publisher reconnecting', { why, lost: lost.length });
     for (const sender of lost) if (sender !== '') this.#opts.onLost(sender);
     this.#opts.onState?.(false, why);

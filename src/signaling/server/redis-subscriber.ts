@@ -122,7 +122,8 @@ export class RedisSubscriber {
     if (this.#socket === null) return;
     this.#drop();
     if (this.#closed) return;
-    const level = why.startsWith('Redis refused') ? 'warn' : 'debug';
+    // A refusal (bad password, missing ACL rights) is worth a warning once, not every retry.
+    const level = why.startsWith('Redis refused') && this.#failures === 0 ? 'warn' : 'debug';
     this.#opts.logger[level]('redis subscriber reconnecting', { why });
     this.#opts.onState?.(false, why);
     this.#failures += 1;
