@@ -10,6 +10,7 @@ import {
   opening,
   parseRedisUrl,
   parseReply,
+  ReplyReader,
   resp,
   RespError,
   type RespValue,
@@ -58,10 +59,10 @@ describe('handshake', () => {
     ['user and password (ACL)', { username: 'u', password: 'pw' }, [['AUTH', 'u', 'pw']]],
   ])('%s', (_name, creds, auth) => {
     const cmds = [...auth, ['CLIENT', 'SETNAME', 'n1'], ['PING'], ['CLIENT', 'REPLY', 'OFF']];
-    // Every command answers one line except the last (replies are off from then on).
+    // Every command answers one reply except the last (replies are off from then on).
     expect(handshake({ ...base, ...creds }, 'n1')).toEqual({
       text: cmds.map((c) => resp(...c)).join(''),
-      lines: cmds.length - 1,
+      replies: cmds.length - 1,
     });
   });
 });
@@ -126,5 +127,34 @@ describe('opening', () => {
     ],
   ])('user %j password %j', (username, password, cmds) => {
     expect(opening({ host: 'h', port: 1, tls: false, username, password }, 'n')).toEqual(cmds);
+  });
+});
+
+describe('ReplyReader', () => {
+  const wire = Buffer.from('+OK\r\n*3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$6\r\nnaïve\r\n:1\r\n');
+  const all: RespValue[] = ['OK', ['message', 'c', 'naïve'], 1];
+
+  it('gives the same replies however the bytes are cut into chunks', () => {
+    for (let a = 0; a <= wire.length; a++) {
+      for (let b = a; b <= wire.length; b += 7) {
+        const got: RespValue[] = [];
+        const r = new ReplyReader();
+        for (const chunk of [wire.subarray(0, a), wire.subarray(a, b), wire.subarray(b)]) {
+          r.feed(chunk, (v) => (got.push(v), true));
+        }
+        expect(got, `cut at ${a}, ${b}`).toEqual(all);
+      }
+    }
+  });
+
+  it('stops when told to; reset forgets a partial reply', () => {
+    const got: RespValue[] = [];
+    const r = new ReplyReader();
+    r.feed(wire, (v) => (got.push(v), false));
+    expect(got).toEqual(['OK']);
+    r.feed(wire.subarray(0, 10), () => true);
+    r.reset();
+    r.feed(Buffer.from(':5\r\n'), (v) => (got.push(v), true));
+    expect(got).toEqual(['OK', 5]);
   });
 });

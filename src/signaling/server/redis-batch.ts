@@ -131,6 +131,7 @@ export class BatchRunner {
       });
       if (retry) continue;
       const plan = planCommit(snap, st, effects, host.me, keys);
+      let queueMoved = false;
       if (plan.ops.length > 0) {
         const deadline = Date.now() + host.limits.commandTimeoutMs;
         const req = JSON.stringify({ c: plan.checks, o: plan.ops });
@@ -142,11 +143,10 @@ export class BatchRunner {
           return false;
         }
         if (r !== 1 && r !== 2) throw new UnavailableError('redis answered too late');
-        host.apply(effects, plan, snap);
-        if (r === 2) for (const id of plan.woken) host.wake(id);
-        return true;
+        queueMoved = r === 2;
       }
       host.apply(effects, plan, snap);
+      if (queueMoved) for (const id of plan.woken) host.wake(id);
       return true;
     }
   }

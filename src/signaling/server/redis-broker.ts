@@ -87,7 +87,7 @@ export class RedisBroker implements Broker, RedisNodeHost, BatchHost {
       logger: ctx.logger,
       timeoutMs: timeout,
       onLost: (sender) => {
-        if (!this.#closed && this.local.has(sender)) this.unavailable(sender, 'signal', false);
+        if (!this.#closed) this.#relay.lost(sender);
       },
       onProbe: (ms) => this.trips.observe('publish', ms),
     });

@@ -15,17 +15,26 @@
 import type { Socket } from 'node:net';
 import type { Clock, Timer } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
-import { opening, openSocket, parseRedisUrl, resp, type RedisTarget } from './redis-wire.js';
+import {
+  opening,
+  openSocket,
+  parseRedisUrl,
+  ReplyReader,
+  resp,
+  RespError,
+  type RedisTarget,
+  type RespValue,
+} from './redis-wire.js';
 
-/** The commands sent on connecting; each of them but the last answers one line. */
-export function handshake(t: RedisTarget, name: string): { text: string; lines: number } {
+/** The commands sent on connecting; each of them but the last answers one reply. */
+export function handshake(t: RedisTarget, name: string): { text: string; replies: number } {
   const cmds = [...opening(t, name), ['PING'], ['CLIENT', 'REPLY', 'OFF']];
-  return { text: cmds.map((c) => resp(...c)).join(''), lines: cmds.length - 1 };
+  return { text: cmds.map((c) => resp(...c)).join(''), replies: cmds.length - 1 };
 }
 
-/** A probe: replies on for one `PING`. Answers two lines (`+OK`, `+PONG`). */
+/** A probe: replies on for one `PING`. Answers two replies (`+OK`, `+PONG`). */
 export const PROBE = resp('CLIENT', 'REPLY', 'ON') + resp('PING') + resp('CLIENT', 'REPLY', 'OFF');
-const PROBE_LINES = 2;
+const PROBE_REPLIES = 2;
 
 export interface PublisherOptions {
   url: string;
@@ -52,9 +61,9 @@ export class FastPublisher {
   #socket: Socket | null = null;
   #ready = false;
   #closed = false;
-  /** Reply lines still expected, per command group in flight (handshake or probe), in order. */
+  /** Replies still expected, per command group in flight (handshake or probe), in order. */
   #expect: number[] = [];
-  #buffer = '';
+  readonly #reader = new ReplyReader();
   /** Senders ('' for none) of the messages written since the last probe went out... */
   #current: string[] = [];
   /** ...and of those the outstanding probe will confirm. */
@@ -79,9 +88,7 @@ export class FastPublisher {
   /** Writes a PUBLISH; false (nothing written) while the connection is not ready. */
   publish(channel: string, text: string, sender = ''): boolean {
     if (!this.#ready || this.#socket === null) return false;
-    this.#socket.write(
-      `*3\r\n$7\r\nPUBLISH\r\n$${Buffer.byteLength(channel)}\r\n${channel}\r\n$${Buffer.byteLength(text)}\r\n${text}\r\n`,
-    );
+    this.#socket.write(resp('PUBLISH', channel, text));
     this.#current.push(sender);
     if (this.#probeTimer === undefined && this.#expect.length === 0) {
       this.#probeTimer = this.#opts.clock.setTimeout(() => this.#probe(), this.#probeEveryMs);
@@ -99,19 +106,18 @@ export class FastPublisher {
     const socket = openSocket(this.#target, () => {
       const hs = handshake(this.#target, this.#opts.name);
       socket.write(hs.text);
-      this.#await(hs.lines);
+      this.#await(hs.replies);
     });
     this.#socket = socket;
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => this.#onData(chunk));
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', (err) => this.#fail(`socket error: ${err.message}`));
     socket.on('close', () => this.#fail('connection closed'));
     // The connect itself must not hang either (a frozen Redis still completes TCP handshakes).
     this.#armDeadline();
   }
 
-  #await(lines: number): void {
-    this.#expect.push(lines);
+  #await(replies: number): void {
+    this.#expect.push(replies);
     this.#armDeadline();
   }
 
@@ -130,34 +136,44 @@ export class FastPublisher {
     this.#current = [];
     this.#probeSentAt = this.#opts.clock.now();
     this.#socket.write(PROBE);
-    this.#await(PROBE_LINES);
+    this.#await(PROBE_REPLIES);
   }
 
-  #onData(chunk: string): void {
-    this.#buffer += chunk;
-    let at: number;
-    while ((at = this.#buffer.indexOf('\r\n')) >= 0) {
-      const line = this.#buffer.slice(0, at);
-      this.#buffer = this.#buffer.slice(at + 2);
-      if (line.startsWith('-')) return this.#fail(`Redis refused: ${line.slice(1)}`);
-      if (this.#expect.length === 0) return this.#fail(`unexpected reply: ${line.slice(0, 80)}`);
-      this.#expect[0]! -= 1;
-      if (this.#expect[0]! > 0) continue;
-      this.#expect.shift();
-      this.#opts.clock.clearTimeout(this.#deadline);
-      this.#deadline = undefined;
-      if (!this.#ready) {
-        this.#ready = true;
-        this.#failures = 0;
-        this.#opts.onState?.(true, 'connected');
-      } else {
-        this.#inFlight = [];
-        this.#opts.onProbe?.(this.#opts.clock.now() - this.#probeSentAt);
-      }
-      if (this.#current.length > 0 && this.#probeTimer === undefined) {
-        this.#probeTimer = this.#opts.clock.setTimeout(() => this.#probe(), this.#probeEveryMs);
-      }
+  #onData(chunk: Buffer): void {
+    try {
+      this.#reader.feed(chunk, (v) => this.#handle(v));
+    } catch (err) {
+      this.#fail((err as Error).message);
     }
+  }
+
+  /** One reply (to the handshake or a probe); false when it failed the connection. */
+  #handle(v: RespValue): boolean {
+    if (v instanceof RespError) {
+      this.#fail(`Redis refused: ${v.message}`);
+      return false;
+    }
+    if (this.#expect.length === 0) {
+      this.#fail(`unexpected reply: ${JSON.stringify(v).slice(0, 80)}`);
+      return false;
+    }
+    this.#expect[0]! -= 1;
+    if (this.#expect[0]! > 0) return true;
+    this.#expect.shift();
+    this.#opts.clock.clearTimeout(this.#deadline);
+    this.#deadline = undefined;
+    if (!this.#ready) {
+      this.#ready = true;
+      this.#failures = 0;
+      this.#opts.onState?.(true, 'connected');
+    } else {
+      this.#inFlight = [];
+      this.#opts.onProbe?.(this.#opts.clock.now() - this.#probeSentAt);
+    }
+    if (this.#current.length > 0 && this.#probeTimer === undefined) {
+      this.#probeTimer = this.#opts.clock.setTimeout(() => this.#probe(), this.#probeEveryMs);
+    }
+    return true;
   }
 
   /** Fails every unconfirmed message and reconnects after a backoff (unless closed). */
@@ -186,7 +202,7 @@ export class FastPublisher {
     this.#probeTimer = this.#deadline = undefined;
     this.#ready = false;
     this.#expect = [];
-    this.#buffer = '';
+    this.#reader.reset();
     this.#current = [];
     this.#inFlight = [];
     const s = this.#socket;

@@ -134,9 +134,14 @@ export class Relay {
     return undefined;
   }
 
+  /** A signal of `sender` may not have reached Redis: it gets ERR_UNAVAILABLE (if still here). */
+  lost(sender: SessionId): void {
+    if (this.#host.local.has(sender)) this.#host.unavailable(sender, 'signal', false);
+  }
+
   /**
-   * Publishes on a node's channel: through the fast publisher, else through ioredis. A failure tells
-   * `sender` (a signal's sender) ERR_UNAVAILABLE; the fast publisher does it when its probe fails.
+   * Publishes on a node's channel: through the fast publisher, else through ioredis. A failure calls
+   * `lost(sender)` for a signal; the fast publisher does it when its probe fails.
    */
   #publish(node: string, text: string, sender: SessionId | '' = ''): void {
     const { redis, keys, trips, publisher, ctx } = this.#host;
@@ -147,7 +152,7 @@ export class Relay {
       .time('publish', () => redis.publish(channel, text))
       .catch((err: unknown) => {
         ctx.logger.warn('relay publish failed', { node, err });
-        if (sender !== '') this.#host.unavailable(sender, 'signal', false);
+        if (sender !== '') this.lost(sender);
       });
   }
 

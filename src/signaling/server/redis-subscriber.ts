@@ -13,10 +13,11 @@ import {
   opening,
   openSocket,
   parseRedisUrl,
-  parseReply,
+  ReplyReader,
   resp,
   RespError,
   type RedisTarget,
+  type RespValue,
 } from './redis-wire.js';
 
 export interface SubscriberOptions {
@@ -40,7 +41,7 @@ export class RedisSubscriber {
   #socket: Socket | null = null;
   #subscribed = false;
   #closed = false;
-  #pending: Buffer | null = null;
+  readonly #reader = new ReplyReader();
   #deadline: Timer | undefined;
   #reconnect: Timer | undefined;
   #failures = 0;
@@ -78,25 +79,15 @@ export class RedisSubscriber {
   }
 
   #onData(chunk: Buffer): void {
-    let buf = this.#pending === null ? chunk : Buffer.concat([this.#pending, chunk]);
-    let at = 0;
-    for (;;) {
-      let r;
-      try {
-        r = parseReply(buf, at);
-      } catch (err) {
-        return this.#fail((err as Error).message);
-      }
-      if (r === null) break;
-      at = r[1];
-      if (!this.#handle(r[0])) return;
+    try {
+      this.#reader.feed(chunk, (v) => this.#handle(v));
+    } catch (err) {
+      this.#fail((err as Error).message);
     }
-    buf = buf.subarray(at);
-    this.#pending = buf.length > 0 ? buf : null;
   }
 
   /** One reply; false when it failed the connection. */
-  #handle(v: unknown): boolean {
+  #handle(v: RespValue): boolean {
     if (v instanceof RespError) {
       this.#fail(`Redis refused: ${v.message}`);
       return false;
@@ -140,7 +131,7 @@ export class RedisSubscriber {
     this.#opts.clock.clearTimeout(this.#deadline);
     this.#deadline = undefined;
     this.#subscribed = false;
-    this.#pending = null;
+    this.#reader.reset();
     const s = this.#socket;
     this.#socket = null;
     s?.destroy();

@@ -66,6 +66,30 @@ export function parseReply(buf: Buffer, off: number): [RespValue, number] | null
   }
 }
 
+/** Splits a connection's bytes into replies, across chunk boundaries. */
+export class ReplyReader {
+  #pending: Buffer | null = null;
+
+  /**
+   * Feeds one chunk: `onReply` gets each complete reply in order, until it returns false (the
+   * connection is being dropped). Throws on bytes that are not RESP.
+   */
+  feed(chunk: Buffer, onReply: (v: RespValue) => boolean): void {
+    const buf = this.#pending === null ? chunk : Buffer.concat([this.#pending, chunk]);
+    this.#pending = null;
+    let at = 0;
+    for (let r = parseReply(buf, at); r !== null; r = parseReply(buf, at)) {
+      at = r[1];
+      if (!onReply(r[0])) return;
+    }
+    if (at < buf.length) this.#pending = buf.subarray(at);
+  }
+
+  reset(): void {
+    this.#pending = null;
+  }
+}
+
 /** Where and how to connect, from a `redis://` or `rediss://` URL (as ioredis reads it). */
 export interface RedisTarget {
   host: string;
