@@ -1,11 +1,11 @@
 /**
  * The pure parts of the relay's own Redis connections (redis-wire.ts, redis-publisher.ts): RESP
  * encoding and incremental reply parsing, reading a redis:// URL as ioredis does, and the connection
- * openings. Against a real Redis they are covered by test/e2e/redis-publisher.e2e.test.ts and
+ * openings (redis-link.ts sends AUTH and CLIENT SETNAME, then the role's own commands). Against a real Redis they are covered by test/e2e/redis-publisher.e2e.test.ts and
  * test/e2e/redis-subscriber.e2e.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { handshake, PROBE } from '../../src/signaling/server/redis-publisher.js';
+import { PROBE } from '../../src/signaling/server/redis-publisher.js';
 import {
   opening,
   parseRedisUrl,
@@ -48,22 +48,6 @@ describe('parseRedisUrl', () => {
 
   it('refuses other schemes', () => {
     expect(() => parseRedisUrl('http://127.0.0.1:6379')).toThrow(/not a redis:\/\/ URL/);
-  });
-});
-
-describe('handshake', () => {
-  const base = { host: 'h', port: 1, tls: false };
-  it.each<[string, { username: string; password: string }, string[][]]>([
-    ['no password', { username: '', password: '' }, []],
-    ['password', { username: '', password: 'pw' }, [['AUTH', 'pw']]],
-    ['user and password (ACL)', { username: 'u', password: 'pw' }, [['AUTH', 'u', 'pw']]],
-  ])('%s', (_name, creds, auth) => {
-    const cmds = [...auth, ['CLIENT', 'SETNAME', 'n1'], ['PING'], ['CLIENT', 'REPLY', 'OFF']];
-    // Every command answers one reply except the last (replies are off from then on).
-    expect(handshake({ ...base, ...creds }, 'n1')).toEqual({
-      text: cmds.map((c) => resp(...c)).join(''),
-      replies: cmds.length - 1,
-    });
   });
 });
 

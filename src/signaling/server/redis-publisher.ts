@@ -12,25 +12,13 @@
  * is dropped and reconnected with a backoff. While it is not ready, `publish` returns false and the
  * caller publishes through ioredis instead.
  */
-import type { Socket } from 'node:net';
 import type { Clock, Timer } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
-import {
-  opening,
-  openSocket,
-  parseRedisUrl,
-  ReplyReader,
-  resp,
-  RespError,
-  type RedisTarget,
-  type RespValue,
-} from './redis-wire.js';
+import { RedisLink } from './redis-link.js';
+import { resp, type RespError, type RespValue } from './redis-wire.js';
 
-/** The commands sent on connecting; each of them but the last answers one reply. */
-export function handshake(t: RedisTarget, name: string): { text: string; replies: number } {
-  const cmds = [...opening(t, name), ['PING'], ['CLIENT', 'REPLY', 'OFF']];
-  return { text: cmds.map((c) => resp(...c)).join(''), replies: cmds.length - 1 };
-}
+/** After AUTH and CLIENT SETNAME: a PING (its PONG says the connection is ready), then replies off. */
+export const OPENING = [['PING'], ['CLIENT', 'REPLY', 'OFF']];
 
 /** A probe: replies on for one `PING`. Answers two replies (`+OK`, `+PONG`). */
 export const PROBE = resp('CLIENT', 'REPLY', 'ON') + resp('PING') + resp('CLIENT', 'REPLY', 'OFF');
@@ -56,29 +44,28 @@ export interface PublisherOptions {
 
 export class FastPublisher {
   readonly #opts: PublisherOptions;
-  readonly #target: RedisTarget;
+  readonly #link: RedisLink;
   readonly #probeEveryMs: number;
-  #socket: Socket | null = null;
   #ready = false;
-  #closed = false;
-  /** Replies still expected, per command group in flight (handshake or probe), in order. */
-  #expect: number[] = [];
-  readonly #reader = new ReplyReader();
+  /** Replies still expected, per command group in flight (the opening's PING, or a probe), in order. */
+  #expect: number[] = [1];
   /** Senders ('' for none) of the messages written since the last probe went out... */
   #current: string[] = [];
   /** ...and of those the outstanding probe will confirm. */
   #inFlight: string[] = [];
   #probeSentAt = 0;
   #probeTimer: Timer | undefined;
-  #deadline: Timer | undefined;
-  #reconnectTimer: Timer | undefined;
-  #failures = 0;
 
   constructor(opts: PublisherOptions) {
     this.#opts = opts;
-    this.#target = parseRedisUrl(opts.url);
     this.#probeEveryMs = opts.probeEveryMs ?? 50;
-    this.#connect();
+    this.#link = new RedisLink({
+      ...opts,
+      role: 'publisher',
+      opening: OPENING,
+      onReply: (v) => this.#onReply(v),
+      onDown: (why) => this.#onDown(why),
+    });
   }
 
   get ready(): boolean {
@@ -87,126 +74,65 @@ export class FastPublisher {
 
   /** Writes a PUBLISH; false (nothing written) while the connection is not ready. */
   publish(channel: string, text: string, sender = ''): boolean {
-    if (!this.#ready || this.#socket === null) return false;
-    this.#socket.write(resp('PUBLISH', channel, text));
+    if (!this.#ready || !this.#link.write(resp('PUBLISH', channel, text))) return false;
     this.#current.push(sender);
-    if (this.#probeTimer === undefined && this.#expect.length === 0) {
-      this.#probeTimer = this.#opts.clock.setTimeout(() => this.#probe(), this.#probeEveryMs);
-    }
+    if (this.#expect.length === 0) this.#scheduleProbe();
     return true;
   }
 
   close(): void {
-    this.#closed = true;
-    this.#drop();
-    this.#opts.clock.clearTimeout(this.#reconnectTimer);
+    this.#link.close();
+    this.#reset();
   }
 
-  #connect(): void {
-    const socket = openSocket(this.#target, () => {
-      const hs = handshake(this.#target, this.#opts.name);
-      socket.write(hs.text);
-      this.#await(hs.replies);
-    });
-    this.#socket = socket;
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    socket.on('error', (err) => this.#fail(`socket error: ${err.message}`));
-    socket.on('close', () => this.#fail('connection closed'));
-    // The connect itself must not hang either (a frozen Redis still completes TCP handshakes).
-    this.#armDeadline();
-  }
-
-  #await(replies: number): void {
-    this.#expect.push(replies);
-    this.#armDeadline();
-  }
-
-  #armDeadline(): void {
-    if (this.#deadline !== undefined) return;
-    this.#deadline = this.#opts.clock.setTimeout(() => {
-      this.#deadline = undefined;
-      this.#fail(`no answer from Redis within ${this.#opts.timeoutMs} ms`);
-    }, this.#opts.timeoutMs);
+  #scheduleProbe(): void {
+    this.#probeTimer ??= this.#opts.clock.setTimeout(() => this.#probe(), this.#probeEveryMs);
   }
 
   #probe(): void {
     this.#probeTimer = undefined;
-    if (!this.#ready || this.#socket === null || this.#current.length === 0) return;
+    if (!this.#ready || this.#current.length === 0 || !this.#link.write(PROBE)) return;
     this.#inFlight = this.#current;
     this.#current = [];
     this.#probeSentAt = this.#opts.clock.now();
-    this.#socket.write(PROBE);
-    this.#await(PROBE_REPLIES);
+    this.#expect.push(PROBE_REPLIES);
+    this.#link.expectAnswer();
   }
 
-  #onData(chunk: Buffer): void {
-    try {
-      this.#reader.feed(chunk, (v) => this.#handle(v));
-    } catch (err) {
-      this.#fail((err as Error).message);
-    }
-  }
-
-  /** One reply (to the handshake or a probe); false when it failed the connection. */
-  #handle(v: RespValue): boolean {
-    if (v instanceof RespError) {
-      this.#fail(`Redis refused: ${v.message}`);
-      return false;
-    }
+  /** One reply to the opening or a probe. */
+  #onReply(v: Exclude<RespValue, RespError>): void {
     if (this.#expect.length === 0) {
-      this.#fail(`unexpected reply: ${JSON.stringify(v).slice(0, 80)}`);
-      return false;
+      return this.#link.fail(`unexpected reply: ${JSON.stringify(v).slice(0, 80)}`);
     }
     this.#expect[0]! -= 1;
-    if (this.#expect[0]! > 0) return true;
+    if (this.#expect[0]! > 0) return;
     this.#expect.shift();
-    this.#opts.clock.clearTimeout(this.#deadline);
-    this.#deadline = undefined;
+    this.#link.answered();
     if (!this.#ready) {
       this.#ready = true;
-      this.#failures = 0;
       this.#opts.onState?.(true, 'connected');
     } else {
       this.#inFlight = [];
       this.#opts.onProbe?.(this.#opts.clock.now() - this.#probeSentAt);
     }
-    if (this.#current.length > 0 && this.#probeTimer === undefined) {
-      this.#probeTimer = this.#opts.clock.setTimeout(() => this.#probe(), this.#probeEveryMs);
-    }
-    return true;
+    if (this.#current.length > 0) this.#scheduleProbe();
   }
 
-  /** Fails every unconfirmed message and reconnects after a backoff (unless closed). */
-  #fail(why: string): void {
-    if (this.#socket === null) return;
+  /** Every unconfirmed message is lost; the link reconnects by itself. */
+  #onDown(why: string): void {
     const lost = [...this.#inFlight, ...this.#current];
-    this.#drop();
-    if (this.#closed) return;
-    // A refusal (bad password, missing ACL rights) is worth a warning once, not every retry.
-    const log = why.startsWith('Redis refused') && this.#failures === 0 ? 'warn' : 'debug';
-    this.#opts.logger[log]('redis publisher reconnecting', { why, lost: lost.length });
+    this.#reset();
+    this.#expect = [1];
     for (const sender of lost) if (sender !== '') this.#opts.onLost(sender);
     this.#opts.onState?.(false, why);
-    this.#failures += 1;
-    const delay = Math.min(this.#failures * 100, 500);
-    this.#reconnectTimer = this.#opts.clock.setTimeout(() => {
-      this.#reconnectTimer = undefined;
-      if (!this.#closed) this.#connect();
-    }, delay);
   }
 
-  #drop(): void {
-    const { clock } = this.#opts;
-    clock.clearTimeout(this.#probeTimer);
-    clock.clearTimeout(this.#deadline);
-    this.#probeTimer = this.#deadline = undefined;
+  #reset(): void {
+    this.#opts.clock.clearTimeout(this.#probeTimer);
+    this.#probeTimer = undefined;
     this.#ready = false;
     this.#expect = [];
-    this.#reader.reset();
     this.#current = [];
     this.#inFlight = [];
-    const s = this.#socket;
-    this.#socket = null;
-    s?.destroy();
   }
 }
