@@ -205,6 +205,16 @@ async function cycles(loadgen, redis, nodes) {
   );
 }
 
+/**
+ * The median over rounds of a / b, each pair taken from the same round (run back to back): on a
+ * shared VM the machine's speed drifts between rounds, and a per-round ratio cancels that drift.
+ */
+const pairedRatio = (as, bs, key) => {
+  const rs = as.map((a, i) => ratio(key(a), key(bs[i]))).sort((x, y) => x - y);
+  return { median: rs[Math.floor((rs.length - 1) / 2)], rounds: rs };
+};
+const fmtRounds = (rs) => rs.map((r) => fmtX(r)).join(', ');
+
 const medianBy = (rounds, key) =>
   [...rounds].sort((a, b) => key(a) - key(b))[Math.floor((rounds.length - 1) / 2)];
 const pct = (x) => `${Math.round(x * 100)}%`;
@@ -239,10 +249,12 @@ async function relayScenario(loadgen, redis, relay_) {
     redisUsPerMsg: medianBy(rounds, (x) => x.redisUsPerMsg).redisUsPerMsg,
   });
   for (const n of [0, 1, 2]) line(KIND[n], (relay_[n] = pick(rel[n])), rel[n]);
-  const costNodes = ratio(relay_[2].nodeUsPerMsg, relay_[0].nodeUsPerMsg);
-  const costAll = ratio(relay_[2].nodeUsPerMsg + relay_[2].redisUsPerMsg, relay_[0].nodeUsPerMsg);
+  const nodes = pairedRatio(rel[2], rel[0], (x) => x.nodeUsPerMsg);
+  const all = pairedRatio(rel[2], rel[0], (x) => x.nodeUsPerMsg + x.redisUsPerMsg);
+  const costNodes = nodes.median;
   out(
-    `  cross-node cost per message vs one memory node: nodes ${fmtX(costNodes)}, nodes + Redis ${fmtX(costAll)}`,
+    `  cross-node cost per message vs one memory node: nodes ${fmtX(costNodes)}, nodes + Redis ${fmtX(all.median)}` +
+      ` (median of per-round ratios; rounds ${fmtRounds(nodes.rounds)})`,
   );
   const busy = 2 * RATE;
   out(`  at ${fmtInt(busy)}/s per node:`);
@@ -250,8 +262,12 @@ async function relayScenario(loadgen, redis, relay_) {
   for (let r = 0; r < ROUNDS; r++) for (const n of [0, 2]) hot[n].push(await relay(loadgen, redis, n, busy));
   const median = {};
   for (const n of [0, 2]) line(KIND[n], (median[n] = pick(hot[n])), hot[n]);
-  const costBusy = ratio(median[2].nodeUsPerMsg, median[0].nodeUsPerMsg);
-  out(`  cross-node cost per message vs one memory node at ${fmtInt(busy)}/s per node: ${fmtX(costBusy)}`);
+  const busyRatio = pairedRatio(hot[2], hot[0], (x) => x.nodeUsPerMsg);
+  const costBusy = busyRatio.median;
+  out(
+    `  cross-node cost per message vs one memory node at ${fmtInt(busy)}/s per node: ${fmtX(costBusy)}` +
+      ` (rounds ${fmtRounds(busyRatio.rounds)})`,
+  );
   relay_.busy = { rate: busy, memory: median[0], twoNodes: median[2], costNodes: costBusy };
   return { costNodes, costBusy };
 }
@@ -274,11 +290,13 @@ async function cyclesScenario(loadgen, redis, cycles_, relay_) {
     );
   }
   out(`  CPU quota per node: ${confinedBy}`);
-  const scale = ratio(cycles_[2].perSec, cycles_[1].perSec);
+  const paired = pairedRatio(cyc[2], cyc[1], (x) => x.perSec);
+  const scale = paired.median;
   // Needs the relay scenario's Redis CPU per message (NaN with --only cycles).
   const perJoin = (cycles_[2].redisUsPerCycle - 4 * (relay_[2]?.redisUsPerMsg ?? NaN)) / 2;
   out(
-    `  two nodes / one node (Redis): ${fmtX(scale)}; vs one memory node ${fmtX(ratio(cycles_[2].perSec, cycles_[0].perSec))}`,
+    `  two nodes / one node (Redis): ${fmtX(scale)} (median of per-round ratios; rounds ${fmtRounds(paired.rounds)});` +
+      ` vs one memory node ${fmtX(ratio(cycles_[2].perSec, cycles_[0].perSec))}`,
   );
   out(`  Redis CPU per join (cycle less its 4 signals, over 2 joins): ${us(perJoin)}`);
   return { scale, perJoin, confinedBy };
