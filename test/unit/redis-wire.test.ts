@@ -1,8 +1,8 @@
 /**
  * The pure parts of the relay's own Redis connections (redis-wire.ts, redis-publisher.ts): RESP
  * encoding and incremental reply parsing, reading a redis:// URL as ioredis does, and the connection
- * openings (redis-link.ts sends AUTH and CLIENT SETNAME, then the role's own commands). Against a real Redis they are covered by test/e2e/redis-publisher.e2e.test.ts and
- * test/e2e/redis-subscriber.e2e.test.ts.
+ * openings (redis-link.ts sends AUTH and CLIENT SETNAME, then the role's own commands). Against a
+ * real Redis they are covered by test/e2e/redis-links.e2e.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { PROBE } from '../../src/signaling/server/redis-publisher.js';
