@@ -1,24 +1,17 @@
 /** The default command: chat with a random stranger (Ink UI or --json). */
 import type { ExitCode } from '../errors.js';
 import type { CliDeps } from './deps.js';
-import { checkTerminal, runFace } from './face.js';
+import { openFace, runFace } from './face.js';
 import { chatNetOptions } from './chat-net.js';
 import type { ChatFlags } from './flags.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
-import { openLogger } from './logging.js';
 import { findDevices, resolveMediaFlags } from './media-options.js';
 import { loadSessionFactory } from './session-factory.js';
 
 export async function runChat(flags: ChatFlags, deps: CliDeps): Promise<ExitCode> {
-  const json = flags.json === true;
-  const notTty = checkTerminal(json, deps);
-  if (notTty !== null) return notTty;
-  const log = openLogger({
-    level: flags.logLevel,
-    file: flags.logFile,
-    stderrAllowed: json,
-    writeErr: deps.writeErr,
-  });
+  const face = openFace(flags, deps);
+  if (typeof face === 'number') return face;
+  const { json, log } = face;
   let server: LocalServer | null = null;
   try {
     let serverUrl = flags.server;

@@ -2,10 +2,9 @@
 import type { ExitCode } from '../errors.js';
 import type { CliDeps } from './deps.js';
 import { DemoStrangerPool, demoStrangerMedia } from './demo-stranger.js';
-import { checkTerminal, runFace } from './face.js';
+import { openFace, runFace } from './face.js';
 import type { DemoFlags } from './flags.js';
 import { startLocalServer, type LocalServer } from './local-server.js';
-import { openLogger } from './logging.js';
 import { findDevices, resolveMediaFlags } from './media-options.js';
 import type { MediaOptions } from '../media/pipeline/media-types.js';
 import { loadSessionFactory } from './session-factory.js';
@@ -48,15 +47,9 @@ async function demoMedia(
 }
 
 export async function runDemo(flags: DemoFlags, deps: CliDeps): Promise<ExitCode> {
-  const json = flags.json === true;
-  const notTty = checkTerminal(json, deps);
-  if (notTty !== null) return notTty;
-  const log = openLogger({
-    level: flags.logLevel,
-    file: flags.logFile,
-    stderrAllowed: json,
-    writeErr: deps.writeErr,
-  });
+  const face = openFace(flags, deps);
+  if (typeof face === 'number') return face;
+  const { json, log } = face;
   let server: LocalServer | null = null;
   let pool: DemoStrangerPool | null = null;
   try {

@@ -2,18 +2,36 @@
 import { ExitCodes, type ExitCode } from '../errors.js';
 import { shouldUseColor } from './color.js';
 import type { CliDeps } from './deps.js';
+import type { CommonFlags } from './flags.js';
 import { runJsonMode } from './json-mode.js';
+import { openLogger, type CliLogger } from './logging.js';
 import type { SessionLike } from './session-like.js';
 
-/** The UI needs a terminal on both ends; without one, explain and return NOT_A_TTY. */
-export function checkTerminal(json: boolean, deps: CliDeps): ExitCode | null {
-  if (json || (deps.stdout.isTTY && deps.stdin.isTTY)) return null;
-  const which = deps.stdout.isTTY ? 'input' : 'output';
-  deps.writeErr(
-    `randchat: the chat UI needs a terminal, but the ${which} is not one.\n` +
-      `Use --json for line-based NDJSON mode (events on stdout, commands on stdin).\n`,
-  );
-  return ExitCodes.NOT_A_TTY;
+/**
+ * The common start of `randchat` and `randchat demo`: the Ink UI needs a terminal (else a hint at
+ * --json and NOT_A_TTY); logs go to --log-file, or to stderr only in --json mode (under the UI
+ * stderr would garble the screen).
+ */
+export function openFace(
+  flags: CommonFlags & { json?: boolean },
+  deps: CliDeps,
+): ExitCode | { json: boolean; log: CliLogger } {
+  const json = flags.json === true;
+  if (!json && !(deps.stdout.isTTY && deps.stdin.isTTY)) {
+    const which = deps.stdout.isTTY ? 'input' : 'output';
+    deps.writeErr(
+      `randchat: the chat UI needs a terminal, but the ${which} is not one.\n` +
+        `Use --json for line-based NDJSON mode (events on stdout, commands on stdin).\n`,
+    );
+    return ExitCodes.NOT_A_TTY;
+  }
+  const log = openLogger({
+    level: flags.logLevel,
+    file: flags.logFile,
+    stderrAllowed: json,
+    writeErr: deps.writeErr,
+  });
+  return { json, log };
 }
 
 export async function runFace(
