@@ -17,7 +17,7 @@ import {
   type ServerOptions,
 } from '../../src/signaling/server/index.js';
 import type { Logger } from '../../src/util/logger.js';
-import { opensslMissing, selfSignedCert } from '../helpers/tls-cert.js';
+import { selfSignedCert } from '../helpers/tls-cert.js';
 import { closeAllClients, TestClient, waitUntil } from '../helpers/ws-client.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -131,7 +131,7 @@ describe('origin allow-list', () => {
   });
 });
 
-describe.skipIf(opensslMissing())('TLS', () => {
+describe('TLS', () => {
   it('serves wss:// and https:// with the given certificate; clients trust it with a custom CA', async () => {
     const tls = selfSignedCert();
     cleanups.push(() => tls.dispose());

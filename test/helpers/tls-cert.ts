@@ -1,17 +1,10 @@
 /**
- * A throwaway self-signed certificate for 127.0.0.1 (and localhost), made with `openssl` for TLS
- * tests. `opensslMissing()` skips loudly without it (fails under RANDCHAT_TEST_STRICT=1).
+ * A throwaway self-signed certificate for 127.0.0.1, for TLS tests: the benches' generator
+ * (bench/lib/self-signed.mjs — openssl when it is installed, else Node's crypto, so no test has to
+ * skip for want of openssl), with the PEM text read back.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { requireBinary } from './require-binary.js';
-
-export function opensslMissing(): boolean {
-  const found = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
-  return requireBinary('openssl', found);
-}
+import { readFileSync } from 'node:fs';
+import { selfSignedCert as makeFiles } from '../../bench/lib/self-signed.mjs';
 
 export interface SelfSigned {
   cert: string;
@@ -19,42 +12,19 @@ export interface SelfSigned {
   /** The certificate file (for `--ca` / `--tls-cert`). */
   certFile: string;
   keyFile: string;
+  /** How it was made: 'openssl' or 'node:crypto'. */
+  how: string;
   dispose(): void;
 }
 
-export function selfSignedCert(): SelfSigned {
-  const dir = mkdtempSync(join(tmpdir(), 'randchat-tls-'));
-  const certFile = join(dir, 'cert.pem');
-  const keyFile = join(dir, 'key.pem');
-  const r = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ],
-    { encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
+export function selfSignedCert(opts: { forceNode?: boolean } = {}): SelfSigned {
+  const f = makeFiles(opts);
   return {
-    cert: readFileSync(certFile, 'utf8'),
-    key: readFileSync(keyFile, 'utf8'),
-    certFile,
-    keyFile,
-    dispose: () => rmSync(dir, { recursive: true, force: true }),
+    cert: readFileSync(f.certFile, 'utf8'),
+    key: readFileSync(f.keyFile, 'utf8'),
+    certFile: f.certFile,
+    keyFile: f.keyFile,
+    how: f.how,
+    dispose: f.dispose,
   };
 }

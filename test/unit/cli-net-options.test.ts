@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import { ExitCodes } from '../../src/errors.js';
 import { makeDeps } from '../helpers/cli-deps.js';
-import { opensslMissing, selfSignedCert } from '../helpers/tls-cert.js';
+import { selfSignedCert } from '../helpers/tls-cert.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -68,7 +68,7 @@ describe('chat: own ICE servers, relay-only, block file', () => {
   });
 });
 
-describe.skipIf(opensslMissing())('server: TLS', () => {
+describe('server: TLS', () => {
   it('--tls-cert/--tls-key print a wss:// URL', async () => {
     const cert = selfSignedCert();
     dirs.push(cert.certFile.replace(/\/cert\.pem$/, ''));
