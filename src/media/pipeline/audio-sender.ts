@@ -14,7 +14,7 @@ import type { AudioSource, MediaPlatform } from '../ffmpeg/sources.js';
 import type { ChildSupervisor } from '../ffmpeg/supervisor.js';
 import { describeExit, ManagedProcess } from './managed-process.js';
 import { RtpRewriter } from './rtp-rewrite.js';
-import { bindLoopback } from './udp.js';
+import { openRtpIntake } from './udp.js';
 
 export const AUDIO_PT = 111;
 
@@ -55,14 +55,12 @@ export class AudioSender extends TypedEmitter<AudioSenderEvents> {
 
   async start(): Promise<void> {
     const o = this.#o;
-    const socket = await bindLoopback();
+    const socket = await openRtpIntake(this.#rewriter, o.clock, (out) => {
+      if (this.#enabled) this.emit('rtp', out);
+    });
     if (this.#stopped) return void socket.close();
     this.#socket = socket;
     const port = socket.address().port;
-    socket.on('message', (msg) => {
-      const out = this.#rewriter.rewrite(msg, o.clock.now());
-      if (out && this.#enabled) this.emit('rtp', out);
-    });
     const what = o.source.kind === 'mic' ? 'microphone' : o.source.kind === 'tone' ? 'tone' : 'audio file';
     this.#proc = new ManagedProcess({
       label: 'audio-encoder',

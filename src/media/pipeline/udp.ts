@@ -1,5 +1,7 @@
 /** Loopback UDP helpers: every socket the pipeline uses is bound to 127.0.0.1. */
 import dgram from 'node:dgram';
+import type { Clock } from '../../util/clock.js';
+import type { RtpRewriter } from './rtp-rewrite.js';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -15,6 +17,24 @@ export async function bindLoopback(): Promise<dgram.Socket> {
   });
   sock.unref();
   return sock;
+}
+
+/**
+ * The senders' RTP intake: a loopback socket for the encoder ffmpeg to send RTP to. Each packet is
+ * rewritten (one continuous SSRC / sequence / timestamp line across encoder restarts) and handed to
+ * `onRtp`; packets the rewriter drops never reach it.
+ */
+export async function openRtpIntake(
+  rewriter: RtpRewriter,
+  clock: Clock,
+  onRtp: (packet: Buffer) => void,
+): Promise<dgram.Socket> {
+  const socket = await bindLoopback();
+  socket.on('message', (msg) => {
+    const out = rewriter.rewrite(msg, clock.now());
+    if (out) onRtp(out);
+  });
+  return socket;
 }
 
 /**

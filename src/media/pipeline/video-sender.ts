@@ -23,7 +23,7 @@ import type { FrameSize } from './media-types.js';
 import { buildCaptureArgs, buildEncodeFromPipeArgs } from './pipeline-args.js';
 import { RtpRewriter } from './rtp-rewrite.js';
 import { TestPatternGenerator, yuv420pBytes } from './test-pattern.js';
-import { bindLoopback } from './udp.js';
+import { openRtpIntake } from './udp.js';
 import { yuv420pToRgb } from './yuv.js';
 
 export const VIDEO_PT = 96;
@@ -97,14 +97,12 @@ export class VideoSender extends TypedEmitter<VideoSenderEvents> {
 
   async start(): Promise<void> {
     const o = this.#o;
-    const socket = await bindLoopback();
+    const socket = await openRtpIntake(this.#rewriter, o.clock, (out) => {
+      if (this.#enabled) this.emit('rtp', out);
+    });
     if (this.#stopped) return void socket.close();
     this.#socket = socket;
     const port = socket.address().port;
-    socket.on('message', (msg) => {
-      const out = this.#rewriter.rewrite(msg, o.clock.now());
-      if (out && this.#enabled) this.emit('rtp', out);
-    });
     this.#encoder = new ManagedProcess({
       label: 'video-encoder',
       bin: o.ffmpeg,
