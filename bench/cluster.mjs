@@ -125,10 +125,12 @@ async function withNodes(count, redisUrl, options, fn, cores = 0) {
   const quotas = [];
   try {
     const urls = (await Promise.all(servers.map((s) => s.waitFor('ready', 15_000)))).map((m) => m.url);
-    for (const s of servers.filter(() => cores > 0)) {
-      const q = confine(s.pid, cores);
-      if (q) quotas.push(q);
-      confinedBy = q ? q.kind : 'none: no writable cgroup hierarchy (run as root to confine the nodes)';
+    if (cores > 0) {
+      for (const s of servers) {
+        const q = confine(s.pid, cores);
+        if (q) quotas.push(q);
+        confinedBy = q ? q.kind : 'none: no writable cgroup hierarchy (run as root to confine the nodes)';
+      }
     }
     return await fn(servers, urls);
   } finally {
@@ -211,7 +213,7 @@ async function cycles(loadgen, redis, nodes) {
  */
 const pairedRatio = (as, bs, key) => {
   const rs = as.map((a, i) => ratio(key(a), key(bs[i]))).sort((x, y) => x - y);
-  return { median: rs[Math.floor((rs.length - 1) / 2)], rounds: rs };
+  return { median: medianBy(rs, (r) => r), rounds: rs };
 };
 const fmtRounds = (rs) => rs.map((r) => fmtX(r)).join(', ');
 

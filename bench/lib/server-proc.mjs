@@ -8,7 +8,6 @@
  *   ← {id, cmd:'mem'}              → {id, mem: process.memoryUsage() after gc, connections}
  *   ← {id, cmd:'count'}            → {id, connections}
  *   ← {id, cmd:'cpu'}              → {id, cpu: process.cpuUsage(), at: ms}
- *   ← {id, cmd:'metrics'}          → {id, text: the server's GET /metrics body}
  *   ← {id, cmd:'close'}            → {id, closed: true}, then the process exits
  * It also exits if the orchestrator goes away (IPC disconnect).
  */
@@ -56,18 +55,6 @@ async function collect() {
   return process.memoryUsage();
 }
 
-function metrics() {
-  return new Promise((resolve, reject) => {
-    const req = get(`http://127.0.0.1:${server.port}/metrics`, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve(body));
-    });
-    req.once('error', reject);
-  });
-}
-
 const server = await start();
 process.on('disconnect', () => process.exit(0));
 process.on('message', async (msg) => {
@@ -79,8 +66,6 @@ process.on('message', async (msg) => {
         return process.send({ id: msg.id, connections: server.connectionCount() });
       case 'cpu':
         return process.send({ id: msg.id, cpu: process.cpuUsage(), at: performance.now() });
-      case 'metrics':
-        return process.send({ id: msg.id, text: await metrics() });
       case 'close':
         await server.close('bench done');
         process.send({ id: msg.id, closed: true }, () => process.exit(0));

@@ -80,13 +80,9 @@ export class RoundTrips {
 
   /** Runs one round trip and records it (also when it fails). */
   time<T>(kind: RoundTripKind, run: () => Promise<T>): Promise<T> {
-    const count = this.#count;
-    if (!count) return run();
+    if (!this.#count) return run();
     const t0 = performance.now();
-    const done = (): void => {
-      count.inc({ kind });
-      this.#seconds?.observe({ kind }, (performance.now() - t0) / 1000);
-    };
+    const done = (): void => this.observe(kind, performance.now() - t0);
     return run().then(
       (value) => {
         done();
